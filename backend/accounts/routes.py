@@ -1,0 +1,67 @@
+"""/api/v1/auth: sign up, sign in, sign out, and the signed-in user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from backend.accounts import service
+from backend.accounts.deps import CurrentUser
+from backend.accounts.models import User
+from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
+from backend.platform.auth import SESSION_COOKIE, issue_token, revoke
+from backend.platform.deps import PrincipalDep, RedisDep, SessionDep, SettingsDep
+from backend.platform.settings import Settings
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _signed_in(user: User, response: Response, settings: Settings) -> TokenOut:
+    issued = issue_token(
+        user_id=user.id, secret=settings.jwt_key, minutes=settings.access_token_minutes
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        max_age=issued.expires_in,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
+    return TokenOut(
+        access_token=issued.token, expires_in=issued.expires_in, user=UserRead.model_validate(user)
+    )
+
+
+@router.post("/signup", status_code=201, response_model=TokenOut)
+async def signup(
+    data: SignupIn, response: Response, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    user = await service.signup(session, data=data)
+    return _signed_in(user, response, settings)
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(
+    data: LoginIn, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep
+) -> TokenOut:
+    user = await service.authenticate(session, redis, email=data.email, password=data.password)
+    return _signed_in(user, response, settings)
+
+
+@router.post("/logout", status_code=204)
+async def logout(principal: PrincipalDep, redis: RedisDep, response: Response) -> Response:
+    await revoke(principal, redis=redis)
+    response.status_code = 204
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=UserRead)
+async def me(user: CurrentUser) -> User:
+    return user
+
+
+@router.patch("/me", response_model=UserRead)
+async def update_me(data: UserUpdate, user: CurrentUser, session: SessionDep) -> User:
+    return await service.update_user(session, user=user, data=data)

@@ -1,0 +1,100 @@
+"""Builds the ASGI app for one service, or for all of them in one process (embedded mode)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend.platform.errors import install_error_handlers
+from backend.platform.health import router as health_router
+from backend.platform.observability import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    configure_logging,
+)
+from backend.platform.runtime import Runtime
+from backend.platform.service import ServiceSpec
+from backend.platform.settings import Settings
+from backend.web import mount_web_app
+
+log = structlog.get_logger("taskflow.app")
+
+
+def api_service() -> ServiceSpec:
+    from backend.accounts.routes import router as auth_router
+    from backend.tags.routes import router as tags_router
+    from backend.tasks.routes import router as tasks_router
+
+    return ServiceSpec(name="api", routers=(auth_router, tasks_router, tags_router))
+
+
+def load_services(names: Sequence[str]) -> list[ServiceSpec]:
+    """The specs of the named services ("api", "recurring", ...), in that order."""
+    specs: list[ServiceSpec] = []
+    for name in names:
+        if name == "api":
+            specs.append(api_service())
+        else:
+            module = __import__(f"services.{name}.service", fromlist=["spec"])
+            specs.append(module.spec())
+    return specs
+
+
+def create_app(
+    settings: Settings,
+    services: Sequence[ServiceSpec],
+    *,
+    name: str | None = None,
+    serve_web: bool = False,
+) -> FastAPI:
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    app_name = name or "+".join(s.name for s in services)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.open(settings)
+        app.state.runtime = runtime
+        workers = [
+            asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
+            for spec in services
+            for worker in spec.workers
+        ]
+        log.info("started", services=[s.name for s in services])
+        try:
+            yield
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await runtime.close()
+
+    app = FastAPI(
+        title="TaskFlow",
+        version="0.1.0",
+        summary="An open, event-driven task manager.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for spec in services:
+        for router in spec.routers:
+            app.include_router(router)
+    if serve_web:
+        mount_web_app(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Location"],
+        )
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware, service=app_name)
+    return app

@@ -1,0 +1,2 @@
+"""Shared platform code every TaskFlow service imports: settings, database, Redis,
+auth, errors, observability and the event backbone."""

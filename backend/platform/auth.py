@@ -1,0 +1,101 @@
+"""Password hashing, JWT access tokens, revocation, and the authenticated principal."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import jwt
+import redis.asyncio as aioredis
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from backend.platform.errors import Problem
+
+SESSION_COOKIE = "taskflow_session"
+_hasher = PasswordHash((Argon2Hasher(),))
+_ALGORITHM = "HS256"
+# A valid hash of a random password, so unknown emails cost as much time as known ones.
+_DUMMY_HASH = _hasher.hash(uuid.uuid4().hex)
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    return (
+        await anyio.to_thread.run_sync(_hasher.verify, password, password_hash or _DUMMY_HASH)
+        and password_hash is not None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the user id from a verified token."""
+
+    user_id: uuid.UUID
+    jti: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+    jti: str
+
+
+def issue_token(*, user_id: uuid.UUID, secret: str, minutes: int) -> IssuedToken:
+    now = datetime.now(UTC)
+    jti = uuid.uuid4().hex
+    claims = {
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "jti": jti,
+    }
+    return IssuedToken(jwt.encode(claims, secret, algorithm=_ALGORITHM), minutes * 60, jti)
+
+
+def _revoked_key(jti: str) -> str:
+    return f"taskflow:revoked:{jti}"
+
+
+def unauthorized(detail: str = "Sign in first: no valid access token was sent") -> Problem:
+    return Problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def decode_token(token: str, *, secret: str, redis: aioredis.Redis) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "jti"]},
+        )
+        user_id = uuid.UUID(str(claims["sub"]))
+    except jwt.ExpiredSignatureError:
+        raise unauthorized("Your session has expired: sign in again") from None
+    except (jwt.PyJWTError, ValueError):
+        raise unauthorized("The access token is not valid: sign in again") from None
+    jti = str(claims["jti"])
+    if await redis.exists(_revoked_key(jti)):
+        raise unauthorized("This access token was signed out: sign in again")
+    return Principal(
+        user_id=user_id, jti=jti, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
+    )
+
+
+async def revoke(principal: Principal, *, redis: aioredis.Redis) -> None:
+    """Refuse the token's `jti` from now until the token would have expired anyway."""
+    ttl = int((principal.expires_at - datetime.now(UTC)).total_seconds()) + 1
+    if ttl > 0:
+        await redis.set(_revoked_key(principal.jti), "1", ex=ttl)
+
+
+def email_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]

@@ -1,0 +1,62 @@
+"""FastAPI dependencies shared by every service, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import redis.asyncio as aioredis
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.platform.auth import SESSION_COOKIE, Principal, decode_token, unauthorized
+from backend.platform.runtime import Runtime
+from backend.platform.settings import Settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_redis(runtime: RuntimeDep) -> aioredis.Redis:
+    return runtime.redis
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RedisDep = Annotated[aioredis.Redis, Depends(get_redis)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: committed after the route returns, rolled back if it raises."""
+    async with runtime.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthorized("The Authorization header must be 'Bearer <token>'")
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    token = bearer_token(request)
+    if not token:
+        raise unauthorized()
+    return await decode_token(token, secret=runtime.settings.jwt_key, redis=runtime.redis)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,1 @@
+"""The event backbone: CloudEvents, the transactional outbox, relay, transports, inbox."""

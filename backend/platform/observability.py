@@ -1,0 +1,165 @@
+"""Structured logs, the request id / trace context of each request, and HTTP metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import structlog
+from fastapi import HTTPException
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HTTP_REQUESTS = Counter(
+    "taskflow_http_requests_total",
+    "HTTP requests answered, by service, method, route template and status code.",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "taskflow_http_request_duration_seconds",
+    "HTTP request latency by service, method and route template.",
+    ["service", "method", "route"],
+    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    request_id: str
+    traceparent: str
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("taskflow_request", default=None)
+
+
+def current_request() -> RequestContext | None:
+    return _current.get()
+
+
+def new_traceparent(incoming: str | None = None) -> str:
+    """A child span id under the incoming W3C trace, or a new trace."""
+    if incoming and (match := _TRACEPARENT.match(incoming.strip().lower())):
+        trace_id, flags = match.group(1), match.group(3)
+    else:
+        trace_id, flags = secrets.token_hex(16), "01"
+    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+
+
+def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
+    for noisy in ("uvicorn.access",):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (returned as X-Request-ID), a trace context and metrics."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+        parent = headers.get(b"traceparent", b"").decode("latin-1") or None
+        context = RequestContext(request_id=request_id, traceparent=new_traceparent(parent))
+        token = _current.set(context)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            elapsed = time.perf_counter() - started
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+            structlog.contextvars.unbind_contextvars("request_id")
+            _current.reset(token)
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to request bodies over the limit, before any handler reads them."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = 1024 * 1024) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, self._too_large)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    @property
+    def _too_large(self) -> str:
+        return f"Request body is larger than {self.max_bytes // 1024} KiB"
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        from backend.platform.errors import problem_response
+
+        response = problem_response(413, self._too_large, instance=scope.get("path"))
+        await response(scope, _drain, send)
+
+
+async def _drain() -> Message:
+    return {"type": "http.disconnect"}

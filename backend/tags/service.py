@@ -1,0 +1,108 @@
+"""Tag operations: resolving names to tags, and the tag CRUD behind the routes."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.platform.errors import Problem, not_found
+from backend.tags.models import Tag, task_tags
+
+PALETTE = ("#ef4444", "#f97316", "#eab308", "#22c55e", "#14b8a6", "#3b82f6", "#8b5cf6", "#ec4899")
+
+
+def default_color(name: str) -> str:
+    digest = hashlib.sha256(name.lower().encode()).digest()
+    return PALETTE[digest[0] % len(PALETTE)]
+
+
+async def resolve_tags(
+    session: AsyncSession, *, user_id: uuid.UUID, names: Sequence[str]
+) -> list[Tag]:
+    """The user's tags with these names (case-insensitive), creating the missing ones."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(name.lower(), name)
+    if not wanted:
+        return []
+    await session.execute(
+        insert(Tag)
+        .values(
+            [
+                {"id": uuid.uuid4(), "user_id": user_id, "name": name, "color": default_color(name)}
+                for name in wanted.values()
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[Tag.user_id, func.lower(Tag.name)])
+    )
+    rows = await session.scalars(
+        select(Tag).where(Tag.user_id == user_id, func.lower(Tag.name).in_(wanted.keys()))
+    )
+    by_name = {tag.name.lower(): tag for tag in rows}
+    return [by_name[key] for key in wanted]
+
+
+async def list_tags(session: AsyncSession, *, user_id: uuid.UUID) -> list[tuple[Tag, int]]:
+    from backend.tasks.models import Task
+
+    live_count = (
+        select(func.count())
+        .select_from(task_tags.join(Task, Task.id == task_tags.c.task_id))
+        .where(task_tags.c.tag_id == Tag.id, Task.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Tag, live_count).where(Tag.user_id == user_id).order_by(func.lower(Tag.name))
+    )
+    return [(tag, count) for tag, count in rows.all()]
+
+
+async def get_tag(session: AsyncSession, *, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
+    tag = await session.scalar(select(Tag).where(Tag.id == tag_id, Tag.user_id == user_id))
+    if tag is None:
+        raise not_found("Tag")
+    return tag
+
+
+def _name_taken(name: str) -> Problem:
+    return Problem(409, f"You already have a tag named '{name}'")
+
+
+async def create_tag(
+    session: AsyncSession, *, user_id: uuid.UUID, name: str, color: str | None
+) -> Tag:
+    tag_id = await session.scalar(
+        insert(Tag)
+        .values(id=uuid.uuid4(), user_id=user_id, name=name, color=color or default_color(name))
+        .on_conflict_do_nothing(index_elements=[Tag.user_id, func.lower(Tag.name)])
+        .returning(Tag.id)
+    )
+    if tag_id is None:
+        raise _name_taken(name)
+    return await get_tag(session, user_id=user_id, tag_id=tag_id)
+
+
+async def update_tag(
+    session: AsyncSession, *, tag: Tag, name: str | None, color: str | None
+) -> Tag:
+    if color is not None:
+        tag.color = color
+    if name is not None and name != tag.name:
+        tag.name = name
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            raise _name_taken(name) from None
+    await session.flush()
+    return tag
+
+
+async def delete_tag(session: AsyncSession, *, tag: Tag) -> None:
+    await session.execute(delete(Tag).where(Tag.id == tag.id))

@@ -1,0 +1,65 @@
+"""Recurrence rules: the shorthands of api.md, stored as validated RFC 5545 RRULEs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from dateutil.rrule import rrulestr
+
+SHORTHANDS = {
+    "daily": "FREQ=DAILY",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "weekly": "FREQ=WEEKLY",
+    "monthly": "FREQ=MONTHLY",
+    "monthly on the last day": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "yearly": "FREQ=YEARLY",
+}
+_EVERY_N = re.compile(r"^every\s+(\d{1,3})\s+(day|week|month|year)s?$")
+_UNIT_FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
+ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_FORBIDDEN_PARTS = {"DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND"}
+
+
+class RecurrenceError(ValueError):
+    """The rule can't be used; the message says what to send instead."""
+
+
+def normalize_rrule(rule: str) -> str:
+    """Expand a shorthand and return the canonical RRULE text (without `RRULE:`)."""
+    text = " ".join(rule.strip().split())
+    if not text:
+        raise RecurrenceError("rrule is empty: send an RRULE like 'FREQ=WEEKLY;BYDAY=MO'")
+    lowered = text.lower()
+    if lowered in SHORTHANDS:
+        return SHORTHANDS[lowered]
+    if match := _EVERY_N.match(lowered):
+        count = int(match.group(1))
+        if count < 1:
+            raise RecurrenceError("'every N ...' needs N of at least 1")
+        return f"FREQ={_UNIT_FREQ[match.group(2)]};INTERVAL={count}"
+    body = text.upper().removeprefix("RRULE:")
+    parts: dict[str, str] = {}
+    for part in body.split(";"):
+        key, sep, value = part.partition("=")
+        if not sep or not key or not value:
+            raise RecurrenceError(f"rrule part '{part}' is not KEY=VALUE")
+        if key in parts:
+            raise RecurrenceError(f"rrule names {key} twice")
+        parts[key] = value
+    if parts.get("FREQ") not in ALLOWED_FREQ:
+        raise RecurrenceError("rrule needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    if forbidden := _FORBIDDEN_PARTS & parts.keys():
+        raise RecurrenceError(
+            f"rrule must not set {', '.join(sorted(forbidden))}: the task's due time is the start"
+        )
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RecurrenceError("rrule may set COUNT or UNTIL, not both")
+    canonical = ";".join(f"{k}={v}" for k, v in parts.items())
+    # dateutil wants UNTIL and DTSTART both aware or both naive.
+    aware = parts.get("UNTIL", "").endswith("Z")
+    try:
+        rrulestr(canonical, dtstart=datetime(2000, 1, 1, tzinfo=UTC if aware else None))
+    except (ValueError, TypeError) as exc:
+        raise RecurrenceError(f"rrule is not valid RFC 5545: {exc}") from None
+    return canonical

@@ -1,0 +1,173 @@
+"""/api/v1/tasks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import AwareDatetime
+
+from backend.accounts.deps import CurrentUser
+from backend.platform.deps import PrincipalDep, SessionDep
+from backend.tasks import service
+from backend.tasks.models import Task
+from backend.tasks.query import TaskFilter, list_tasks
+from backend.tasks.schemas import (
+    Priority,
+    SortKey,
+    Status,
+    TaskCreate,
+    TaskPage,
+    TaskRead,
+    TaskReplace,
+    TaskUpdate,
+    task_payload,
+)
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+async def owned_task(task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> Task:
+    return await service.get_owned_task(
+        session, user_id=principal.user_id, task_id=task_id, for_update=True
+    )
+
+
+async def owned_deleted_task(
+    task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep
+) -> Task:
+    return await service.get_owned_task(
+        session, user_id=principal.user_id, task_id=task_id, deleted=True, for_update=True
+    )
+
+
+OwnedTask = Annotated[Task, Depends(owned_task)]
+OwnedDeletedTask = Annotated[Task, Depends(owned_deleted_task)]
+
+
+def _read(task: Task, response: Response) -> dict[str, Any]:
+    response.headers["ETag"] = f'"{task.version}"'
+    return task_payload(task)
+
+
+@router.get("", response_model=TaskPage)
+async def list_(
+    principal: PrincipalDep,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Status | None = None,
+    priority: Annotated[list[Priority], Query()] = [],  # noqa: B006
+    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    due_before: AwareDatetime | None = None,
+    due_after: AwareDatetime | None = None,
+    sort: SortKey = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    deleted: bool = False,
+) -> dict[str, Any]:
+    filters = TaskFilter(
+        q=q,
+        status=status,
+        priorities=priority,
+        tags=tag,
+        due_before=due_before,
+        due_after=due_after,
+        deleted=deleted,
+    )
+    tasks, next_cursor = await list_tasks(
+        session,
+        user_id=principal.user_id,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [task_payload(t) for t in tasks], "next_cursor": next_cursor}
+
+
+@router.post("", status_code=201, response_model=TaskRead)
+async def create(
+    data: TaskCreate, user: CurrentUser, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    task = await service.create_task(
+        session,
+        user_id=user.id,
+        default_timezone=user.timezone,
+        data=data,
+        actor=service.user_actor(user.id),
+    )
+    response.headers["Location"] = f"/api/v1/tasks/{task.id}"
+    return _read(task, response)
+
+
+@router.get("/{task_id}", response_model=TaskRead)
+async def get(
+    task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    task = await service.get_owned_task(session, user_id=principal.user_id, task_id=task_id)
+    return _read(task, response)
+
+
+@router.patch("/{task_id}", response_model=TaskRead)
+async def update(
+    data: TaskUpdate,
+    task: OwnedTask,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    service.check_version(task, if_match)
+    task = await service.update_task(
+        session, task=task, data=data, actor=service.user_actor(task.user_id)
+    )
+    return _read(task, response)
+
+
+@router.put("/{task_id}", response_model=TaskRead)
+async def replace(
+    data: TaskReplace,
+    task: OwnedTask,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    service.check_version(task, if_match)
+    task = await service.replace_task(
+        session, task=task, data=data, actor=service.user_actor(task.user_id)
+    )
+    return _read(task, response)
+
+
+@router.delete("/{task_id}", status_code=204)
+async def delete(task: OwnedTask, session: SessionDep, if_match: IfMatch = None) -> Response:
+    service.check_version(task, if_match)
+    await service.delete_task(session, task=task, actor=service.user_actor(task.user_id))
+    return Response(status_code=204)
+
+
+@router.post("/{task_id}/restore", response_model=TaskRead)
+async def restore(
+    task: OwnedDeletedTask, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    task = await service.restore_task(session, task=task, actor=service.user_actor(task.user_id))
+    return _read(task, response)
+
+
+@router.post("/{task_id}/complete", response_model=TaskRead)
+async def complete(
+    task: OwnedTask, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
+    service.check_version(task, if_match)
+    task = await service.complete_task(session, task=task, actor=service.user_actor(task.user_id))
+    return _read(task, response)
+
+
+@router.post("/{task_id}/reopen", response_model=TaskRead)
+async def reopen(
+    task: OwnedTask, session: SessionDep, response: Response, if_match: IfMatch = None
+) -> dict[str, Any]:
+    service.check_version(task, if_match)
+    task = await service.reopen_task(session, task=task, actor=service.user_actor(task.user_id))
+    return _read(task, response)

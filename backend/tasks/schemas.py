@@ -1,0 +1,204 @@
+"""Request and response shapes of the task API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from backend.tasks.recurrence import RecurrenceError, normalize_rrule
+
+Priority = Literal["low", "medium", "high", "urgent"]
+Status = Literal["pending", "completed"]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+MAX_REMINDERS = 10
+MAX_TAGS = 20
+_ZONES = frozenset(available_timezones())
+
+
+def check_timezone(value: str) -> str:
+    if value not in _ZONES:
+        raise ValueError(f"'{value}' is not an IANA time zone name (e.g. 'Europe/Berlin')")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not an IANA time zone name") from None
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReminderIn(_Strict):
+    """Either `offset_minutes` before the due time, or an absolute `at`."""
+
+    offset_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 365)
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReminderIn:
+        if (self.offset_minutes is None) == (self.at is None):
+            raise ValueError("a reminder has either offset_minutes or at, not both or neither")
+        return self
+
+
+class ReminderRead(BaseModel):
+    id: str
+    offset_minutes: int | None = None
+    at: datetime | None = None
+
+
+class RecurrenceIn(_Strict):
+    rrule: str = Field(min_length=1, max_length=500)
+    from_: Literal["due", "completion"] = Field(default="due", alias="from")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("rrule")
+    @classmethod
+    def _normalize(cls, value: str) -> str:
+        try:
+            return normalize_rrule(value)
+        except RecurrenceError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class RecurrenceRead(BaseModel):
+    rrule: str
+    from_: Literal["due", "completion"] = Field(alias="from", serialization_alias="from")
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class _TaskFields(_Strict):
+    description: Description = ""
+    priority: Priority = "medium"
+    tags: list[TagName] = Field(default_factory=list, max_length=MAX_TAGS)
+    due_at: AwareDatetime | None = None
+    all_day: bool = False
+    timezone: str | None = None
+    reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
+    recurrence: RecurrenceIn | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+
+class TaskCreate(_TaskFields):
+    title: Title
+
+
+class TaskReplace(_TaskFields):
+    """PUT: every editable field; what is left out takes its default."""
+
+    title: Title
+
+
+class TaskUpdate(_Strict):
+    """PATCH: only the fields sent change; `null` clears a nullable field."""
+
+    title: Title | None = None
+    description: Description | None = None
+    priority: Priority | None = None
+    tags: list[TagName] | None = Field(default=None, max_length=MAX_TAGS)
+    due_at: AwareDatetime | None = None
+    all_day: bool | None = None
+    timezone: str | None = None
+    reminders: list[ReminderIn] | None = Field(default=None, max_length=MAX_REMINDERS)
+    recurrence: RecurrenceIn | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _not_nullable(self) -> TaskUpdate:
+        for name in (
+            "title",
+            "description",
+            "priority",
+            "tags",
+            "all_day",
+            "timezone",
+            "reminders",
+        ):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class TaskRead(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str
+    status: Status
+    priority: Priority
+    tags: list[str]
+    due_at: datetime | None
+    all_day: bool
+    timezone: str
+    reminders: list[ReminderRead]
+    recurrence: RecurrenceRead | None
+    series_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    deleted_at: datetime | None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskRead]
+    next_cursor: str | None
+
+
+SortKey = Literal[
+    "due_date", "-due_date", "priority", "-priority", "created_at", "-created_at", "title", "-title"
+]
+
+
+def task_payload(task: Any) -> dict[str, Any]:
+    """The task as the API returns it, as JSON-ready data (for responses and events)."""
+    return TaskRead.model_validate(task_view(task)).model_dump(mode="json", by_alias=True)
+
+
+def task_view(task: Any) -> dict[str, Any]:
+    zone = ZoneInfo(task.timezone)
+    def local(value):
+        return value.astimezone(zone) if value is not None else None
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority_name,
+        "tags": [tag.name for tag in task.tags],
+        "due_at": local(task.due_at),
+        "all_day": task.all_day,
+        "timezone": task.timezone,
+        "reminders": task.reminders,
+        "recurrence": task.recurrence,
+        "series_id": task.series_id,
+        "version": task.version,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "completed_at": task.completed_at,
+        "deleted_at": task.deleted_at,
+    }

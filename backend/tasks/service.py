@@ -1,0 +1,289 @@
+"""Task operations. Callers own the transaction; each mutation stages exactly one event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.platform.db import utcnow
+from backend.platform.errors import Problem, not_found
+from backend.platform.events.cloudevent import TASK_EVENTS, EventType, make_cloudevent
+from backend.platform.events.outbox import add_to_outbox
+from backend.tags.service import resolve_tags
+from backend.tasks.models import PRIORITIES, Task
+from backend.tasks.schemas import ReminderIn, TaskCreate, TaskReplace, TaskUpdate, task_payload
+
+SOURCE = "taskflow/api"
+EDITABLE = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "all_day",
+    "timezone",
+    "reminders",
+    "recurrence",
+)
+
+
+def user_actor(user_id: uuid.UUID) -> dict[str, str]:
+    return {"kind": "user", "id": str(user_id)}
+
+
+async def get_owned_task(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    deleted: bool = False,
+    for_update: bool = False,
+) -> Task:
+    """The user's task; 404 when it is missing, someone else's, or (un)deleted unlike asked."""
+    query = select(Task).where(Task.id == task_id, Task.user_id == user_id)
+    query = query.where(Task.deleted_at.isnot(None) if deleted else Task.deleted_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    task = await session.scalar(query)
+    if task is None:
+        raise not_found("Task")
+    return task
+
+
+def check_version(task: Task, if_match: str | None) -> None:
+    """Optimistic concurrency: `If-Match` must name the task's current version."""
+    if if_match is None:
+        return
+    wanted = if_match.strip().removeprefix("W/").strip('"')
+    if wanted == "*":
+        return
+    if wanted != str(task.version):
+        raise Problem(
+            412,
+            f"The task changed since you loaded it (now version {task.version}); "
+            "reload it and try again",
+            current_version=task.version,
+        )
+
+
+def _reminder_key(reminder: dict[str, Any]) -> tuple[str, str]:
+    if reminder.get("offset_minutes") is not None:
+        return ("offset", str(reminder["offset_minutes"]))
+    return ("at", str(reminder["at"]))
+
+
+def _reminders(given: list[ReminderIn], previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored reminders with stable ids: an unchanged reminder keeps the id it had."""
+    known = {_reminder_key(r): r["id"] for r in previous}
+    result: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for reminder in given:
+        stored: dict[str, Any] = (
+            {"offset_minutes": reminder.offset_minutes}
+            if reminder.offset_minutes is not None
+            else {"at": reminder.at.isoformat() if reminder.at else None}
+        )
+        key = _reminder_key(stored)
+        if key in seen:
+            continue
+        seen.add(key)
+        stored["id"] = known.get(key) or uuid.uuid4().hex[:16]
+        result.append(stored)
+    return result
+
+
+def _all_day_due(due_at: datetime, zone: str) -> datetime:
+    local = due_at.astimezone(ZoneInfo(zone))
+    return datetime.combine(local.date(), time(0), tzinfo=ZoneInfo(zone))
+
+
+def _validate(task: Task) -> None:
+    if task.due_at is None:
+        if any(r.get("offset_minutes") is not None for r in task.reminders):
+            raise Problem(
+                422, "reminders: a reminder with offset_minutes needs the task to have a due_at"
+            )
+        if task.recurrence and task.recurrence.get("from") == "due":
+            raise Problem(
+                422,
+                "recurrence: repeating from the due date needs a due_at "
+                "(or use from: 'completion')",
+            )
+
+
+async def _apply(
+    session: AsyncSession, task: Task, values: dict[str, Any], *, fields: set[str]
+) -> None:
+    if "title" in fields:
+        task.title = values["title"]
+    if "description" in fields:
+        task.description = values["description"]
+    if "priority" in fields:
+        task.priority = PRIORITIES.index(values["priority"])
+    if "timezone" in fields and values["timezone"] is not None:
+        task.timezone = values["timezone"]
+    if "due_at" in fields:
+        task.due_at = values["due_at"]
+    if "all_day" in fields:
+        task.all_day = values["all_day"]
+    if "reminders" in fields:
+        task.reminders = _reminders(values["reminders"], task.reminders or [])
+    if "recurrence" in fields:
+        recurrence = values["recurrence"]
+        task.recurrence = (
+            None if recurrence is None else {"rrule": recurrence.rrule, "from": recurrence.from_}
+        )
+        if recurrence is not None and task.series_id is None:
+            task.series_id = task.id
+    if "tags" in fields:
+        tags = await resolve_tags(session, user_id=task.user_id, names=values["tags"])
+        task.tags = sorted(tags, key=lambda tag: tag.name.lower())
+    if task.all_day and task.due_at is not None:
+        task.due_at = _all_day_due(task.due_at, task.timezone)
+    _validate(task)
+
+
+def _stage_event(
+    session: AsyncSession,
+    task: Task,
+    event_type: EventType,
+    *,
+    changes: dict[str, list[Any]],
+    actor: dict[str, str],
+) -> None:
+    payload = task_payload(task)
+    event = make_cloudevent(
+        type=event_type,
+        source=SOURCE,
+        subject=str(task.id),
+        time=task.updated_at,
+        data={
+            "user_id": str(task.user_id),
+            "task": payload,
+            "version": task.version,
+            "changes": changes,
+            "actor": actor,
+        },
+    )
+    add_to_outbox(session, topic=TASK_EVENTS, event=event)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = (*EDITABLE, "status", "completed_at", "deleted_at", "series_id")
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+async def create_task(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    default_timezone: str,
+    data: TaskCreate,
+    actor: dict[str, str],
+    series_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
+) -> Task:
+    now = utcnow()
+    task = Task(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        status="pending",
+        timezone=data.timezone or default_timezone,
+        reminders=[],
+        recurrence=None,
+        series_id=series_id,
+        idempotency_key=idempotency_key,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    task.tags = []
+    values = data.model_dump(exclude={"reminders", "recurrence"})
+    values["reminders"] = data.reminders
+    values["recurrence"] = data.recurrence
+    await _apply(session, task, values, fields=set(EDITABLE))
+    session.add(task)
+    await session.flush()
+    _stage_event(session, task, EventType.TASK_CREATED, changes={}, actor=actor)
+    return task
+
+
+async def _mutate(
+    session: AsyncSession,
+    task: Task,
+    event_type: EventType,
+    actor: dict[str, str],
+    change: Any,
+) -> Task:
+    """Run `change(task)`; if anything changed, bump the version and stage one event."""
+    before = task_payload(task)
+    await change(task)
+    after = task_payload(task)
+    changes = _diff(before, after)
+    if not changes:
+        return task
+    task.version += 1
+    task.updated_at = utcnow()
+    await session.flush()
+    _stage_event(session, task, event_type, changes=changes, actor=actor)
+    return task
+
+
+async def update_task(
+    session: AsyncSession, *, task: Task, data: TaskUpdate, actor: dict[str, str]
+) -> Task:
+    fields = set(data.model_fields_set)
+    values = {name: getattr(data, name) for name in fields}
+
+    async def change(t: Task) -> None:
+        await _apply(session, t, values, fields=fields)
+
+    return await _mutate(session, task, EventType.TASK_UPDATED, actor, change)
+
+
+async def replace_task(
+    session: AsyncSession, *, task: Task, data: TaskReplace, actor: dict[str, str]
+) -> Task:
+    values = {name: getattr(data, name) for name in EDITABLE}
+
+    async def change(t: Task) -> None:
+        await _apply(session, t, values, fields=set(EDITABLE))
+
+    return await _mutate(session, task, EventType.TASK_UPDATED, actor, change)
+
+
+async def complete_task(session: AsyncSession, *, task: Task, actor: dict[str, str]) -> Task:
+    async def change(t: Task) -> None:
+        if t.status != "completed":
+            t.status = "completed"
+            t.completed_at = utcnow()
+
+    return await _mutate(session, task, EventType.TASK_COMPLETED, actor, change)
+
+
+async def reopen_task(session: AsyncSession, *, task: Task, actor: dict[str, str]) -> Task:
+    async def change(t: Task) -> None:
+        if t.status != "pending":
+            t.status = "pending"
+            t.completed_at = None
+
+    return await _mutate(session, task, EventType.TASK_REOPENED, actor, change)
+
+
+async def delete_task(session: AsyncSession, *, task: Task, actor: dict[str, str]) -> Task:
+    async def change(t: Task) -> None:
+        t.deleted_at = utcnow()
+
+    return await _mutate(session, task, EventType.TASK_DELETED, actor, change)
+
+
+async def restore_task(session: AsyncSession, *, task: Task, actor: dict[str, str]) -> Task:
+    async def change(t: Task) -> None:
+        t.deleted_at = None
+
+    return await _mutate(session, task, EventType.TASK_RESTORED, actor, change)
