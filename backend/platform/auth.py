@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -69,25 +70,38 @@ def unauthorized(detail: str = "Sign in first: no valid access token was sent") 
     return Problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def decode_token(token: str, *, secret: str, redis: aioredis.Redis) -> Principal:
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> Principal | None:
+    """The token's principal if its signature and claims are valid (expiry checked by caller).
+
+    Cached: every request of a session carries the same token, and verifying it is the
+    costliest step of authentication. Revocation is still checked in Redis each time.
+    """
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[_ALGORITHM],
-            options={"require": ["sub", "exp", "iat", "jti"]},
+            options={"require": ["sub", "exp", "iat", "jti"], "verify_exp": False},
         )
-        user_id = uuid.UUID(str(claims["sub"]))
-    except jwt.ExpiredSignatureError:
-        raise unauthorized("Your session has expired: sign in again") from None
-    except (jwt.PyJWTError, ValueError):
-        raise unauthorized("The access token is not valid: sign in again") from None
-    jti = str(claims["jti"])
-    if await redis.exists(_revoked_key(jti)):
+        return Principal(
+            user_id=uuid.UUID(str(claims["sub"])),
+            jti=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
+        return None
+
+
+async def decode_token(token: str, *, secret: str, redis: aioredis.Redis) -> Principal:
+    principal = _verified(token, secret)
+    if principal is None:
+        raise unauthorized("The access token is not valid: sign in again")
+    if principal.expires_at <= datetime.now(UTC):
+        raise unauthorized("Your session has expired: sign in again")
+    if await redis.exists(_revoked_key(principal.jti)):
         raise unauthorized("This access token was signed out: sign in again")
-    return Principal(
-        user_id=user_id, jti=jti, expires_at=datetime.fromtimestamp(claims["exp"], UTC)
-    )
+    return principal
 
 
 async def revoke(principal: Principal, *, redis: aioredis.Redis) -> None:

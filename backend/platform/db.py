@@ -33,11 +33,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    # No overflow: connections opened past the pool are closed again on return, and opening
+    # one (TLS attempt, auth, SQLAlchemy's type set-up) costs far more than waiting for one.
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         pool_recycle=1800,
     )

@@ -14,18 +14,20 @@ from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
 
 
-def get_runtime(request: Request) -> Runtime:
+# Every dependency is `async def`: FastAPI runs plain `def` dependencies in a thread pool,
+# which cost more than the work they do here.
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_redis(runtime: RuntimeDep) -> aioredis.Redis:
+async def get_redis(runtime: RuntimeDep) -> aioredis.Redis:
     return runtime.redis
 
 

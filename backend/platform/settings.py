@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     embedded: bool = False
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     cookie_secure: bool = False
 
     @field_validator("cors_origins", mode="before")

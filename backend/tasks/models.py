@@ -89,7 +89,3 @@ class Task(Base):
         Index("ix_tasks_series", series_id),
         Index("uq_tasks_user_idempotency_key", user_id, idempotency_key, unique=True),
     )
-
-    @property
-    def priority_name(self) -> str:
-        return PRIORITIES[self.priority]

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.platform.errors import Problem
 from backend.tags.models import Tag, task_tags
 from backend.tasks.models import DUE_SORT_SQL, PRIORITIES, Task
+from backend.tasks.schemas import task_payload
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DUE_DESC_SQL = "coalesce(due_at, '-infinity'::timestamptz)"
@@ -77,8 +79,19 @@ def _search_query(text: str) -> ColumnElement[Any] | None:
     return Task.search_vector.op("@@")(func.to_tsquery("simple", query))
 
 
-def _filtered(user_id: uuid.UUID, f: TaskFilter) -> Select[tuple[Task]]:
-    query = select(Task).where(Task.user_id == user_id)
+_COLUMNS = [c for c in Task.__table__.c if c.key != "search_vector"]
+_TAG_NAMES = (
+    select(func.array_agg(aggregate_order_by(Tag.name, func.lower(Tag.name))))
+    .select_from(task_tags.join(Tag, Tag.id == task_tags.c.tag_id))
+    .where(task_tags.c.task_id == Task.id)
+    .scalar_subquery()
+    .label("tag_names")
+)
+
+
+def _filtered(user_id: uuid.UUID, f: TaskFilter) -> Select[Any]:
+    """Rows of the task columns plus `tag_names`, without loading ORM objects (pages are hot)."""
+    query = select(*_COLUMNS, _TAG_NAMES).where(Task.user_id == user_id)
     query = query.where(Task.deleted_at.isnot(None) if f.deleted else Task.deleted_at.is_(None))
     if f.status:
         query = query.where(Task.status == f.status)
@@ -109,7 +122,8 @@ async def list_tasks(
     sort: str,
     limit: int,
     cursor: str | None,
-) -> tuple[list[Task], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the user's tasks as API payloads, and the cursor of the next page."""
     expression, descending = _sort_expression(sort)
     query = _filtered(user_id, filters).add_columns(expression.label("sort_value"))
     if cursor:
@@ -118,9 +132,9 @@ async def list_tasks(
         query = query.where(key < (value, after_id) if descending else key > (value, after_id))
     order = (expression.desc(), Task.id.desc()) if descending else (expression, Task.id)
     rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
-    tasks = [row[0] for row in rows[:limit]]
+    items = [task_payload(row, tags=row.tag_names or []) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(sort, last.sort_value, last[0].id)
-    return tasks, next_cursor
+        next_cursor = encode_cursor(sort, last.sort_value, last.id)
+    return items, next_cursor

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
 from backend.accounts.deps import CurrentUser
 from backend.platform.deps import PrincipalDep, SessionDep
+from backend.platform.responses import json_response
 from backend.tasks import service
 from backend.tasks.models import Task
 from backend.tasks.query import TaskFilter, list_tasks
@@ -47,9 +48,13 @@ OwnedTask = Annotated[Task, Depends(owned_task)]
 OwnedDeletedTask = Annotated[Task, Depends(owned_deleted_task)]
 
 
-def _read(task: Task, response: Response) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{task.version}"'
-    return task_payload(task)
+def _read(task: Task, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The task as JSON with its version as ETag."""
+    return json_response(
+        task_payload(task),
+        status_code=status_code,
+        headers={"ETag": f'"{task.version}"', **(headers or {})},
+    )
 
 
 @router.get("", response_model=TaskPage)
@@ -66,7 +71,7 @@ async def list_(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     deleted: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     filters = TaskFilter(
         q=q,
         status=status,
@@ -76,7 +81,7 @@ async def list_(
         due_after=due_after,
         deleted=deleted,
     )
-    tasks, next_cursor = await list_tasks(
+    items, next_cursor = await list_tasks(
         session,
         user_id=principal.user_id,
         filters=filters,
@@ -84,13 +89,11 @@ async def list_(
         limit=limit,
         cursor=cursor,
     )
-    return {"items": [task_payload(t) for t in tasks], "next_cursor": next_cursor}
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("", status_code=201, response_model=TaskRead)
-async def create(
-    data: TaskCreate, user: CurrentUser, session: SessionDep, response: Response
-) -> dict[str, Any]:
+async def create(data: TaskCreate, user: CurrentUser, session: SessionDep) -> Response:
     task = await service.create_task(
         session,
         user_id=user.id,
@@ -98,16 +101,13 @@ async def create(
         data=data,
         actor=service.user_actor(user.id),
     )
-    response.headers["Location"] = f"/api/v1/tasks/{task.id}"
-    return _read(task, response)
+    return _read(task, status_code=201, headers={"Location": f"/api/v1/tasks/{task.id}"})
 
 
 @router.get("/{task_id}", response_model=TaskRead)
-async def get(
-    task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep, response: Response
-) -> dict[str, Any]:
+async def get(task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> Response:
     task = await service.get_owned_task(session, user_id=principal.user_id, task_id=task_id)
-    return _read(task, response)
+    return _read(task)
 
 
 @router.patch("/{task_id}", response_model=TaskRead)
@@ -115,14 +115,13 @@ async def update(
     data: TaskUpdate,
     task: OwnedTask,
     session: SessionDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     service.check_version(task, if_match)
     task = await service.update_task(
         session, task=task, data=data, actor=service.user_actor(task.user_id)
     )
-    return _read(task, response)
+    return _read(task)
 
 
 @router.put("/{task_id}", response_model=TaskRead)
@@ -130,14 +129,13 @@ async def replace(
     data: TaskReplace,
     task: OwnedTask,
     session: SessionDep,
-    response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> Response:
     service.check_version(task, if_match)
     task = await service.replace_task(
         session, task=task, data=data, actor=service.user_actor(task.user_id)
     )
-    return _read(task, response)
+    return _read(task)
 
 
 @router.delete("/{task_id}", status_code=204)
@@ -148,26 +146,20 @@ async def delete(task: OwnedTask, session: SessionDep, if_match: IfMatch = None)
 
 
 @router.post("/{task_id}/restore", response_model=TaskRead)
-async def restore(
-    task: OwnedDeletedTask, session: SessionDep, response: Response
-) -> dict[str, Any]:
+async def restore(task: OwnedDeletedTask, session: SessionDep) -> Response:
     task = await service.restore_task(session, task=task, actor=service.user_actor(task.user_id))
-    return _read(task, response)
+    return _read(task)
 
 
 @router.post("/{task_id}/complete", response_model=TaskRead)
-async def complete(
-    task: OwnedTask, session: SessionDep, response: Response, if_match: IfMatch = None
-) -> dict[str, Any]:
+async def complete(task: OwnedTask, session: SessionDep, if_match: IfMatch = None) -> Response:
     service.check_version(task, if_match)
     task = await service.complete_task(session, task=task, actor=service.user_actor(task.user_id))
-    return _read(task, response)
+    return _read(task)
 
 
 @router.post("/{task_id}/reopen", response_model=TaskRead)
-async def reopen(
-    task: OwnedTask, session: SessionDep, response: Response, if_match: IfMatch = None
-) -> dict[str, Any]:
+async def reopen(task: OwnedTask, session: SessionDep, if_match: IfMatch = None) -> Response:
     service.check_version(task, if_match)
     task = await service.reopen_task(session, task=task, actor=service.user_actor(task.user_id))
-    return _read(task, response)
+    return _read(task)

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from backend.tasks.models import PRIORITIES
 from backend.tasks.recurrence import RecurrenceError, normalize_rrule
 
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -174,31 +175,38 @@ SortKey = Literal[
 ]
 
 
-def task_payload(task: Any) -> dict[str, Any]:
-    """The task as the API returns it, as JSON-ready data (for responses and events)."""
-    return TaskRead.model_validate(task_view(task)).model_dump(mode="json", by_alias=True)
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 text as the API writes it (UTC as `Z`)."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def task_view(task: Any) -> dict[str, Any]:
+def task_payload(task: Any, *, tags: list[str] | None = None) -> dict[str, Any]:
+    """The task as the API returns it, as JSON-ready data (for responses and events).
+
+    Built by hand rather than through `TaskRead` because it runs for every task of every
+    page and event; `TaskRead` documents the same shape and a test keeps the two equal.
+    """
     zone = ZoneInfo(task.timezone)
-    def local(value):
-        return value.astimezone(zone) if value is not None else None
+    due_at = task.due_at.astimezone(zone) if task.due_at is not None else None
     return {
-        "id": task.id,
+        "id": str(task.id),
         "title": task.title,
         "description": task.description,
         "status": task.status,
-        "priority": task.priority_name,
-        "tags": [tag.name for tag in task.tags],
-        "due_at": local(task.due_at),
+        "priority": PRIORITIES[task.priority],
+        "tags": [tag.name for tag in task.tags] if tags is None else tags,
+        "due_at": iso(due_at),
         "all_day": task.all_day,
         "timezone": task.timezone,
-        "reminders": task.reminders,
+        "reminders": [
+            {"id": r["id"], "offset_minutes": r.get("offset_minutes"), "at": r.get("at")}
+            for r in task.reminders or ()
+        ],
         "recurrence": task.recurrence,
-        "series_id": task.series_id,
+        "series_id": None if task.series_id is None else str(task.series_id),
         "version": task.version,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
-        "completed_at": task.completed_at,
-        "deleted_at": task.deleted_at,
+        "created_at": iso(task.created_at),
+        "updated_at": iso(task.updated_at),
+        "completed_at": iso(task.completed_at),
+        "deleted_at": iso(task.deleted_at),
     }

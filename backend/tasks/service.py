@@ -16,7 +16,14 @@ from backend.platform.events.cloudevent import TASK_EVENTS, EventType, make_clou
 from backend.platform.events.outbox import add_to_outbox
 from backend.tags.service import resolve_tags
 from backend.tasks.models import PRIORITIES, Task
-from backend.tasks.schemas import ReminderIn, TaskCreate, TaskReplace, TaskUpdate, task_payload
+from backend.tasks.schemas import (
+    ReminderIn,
+    TaskCreate,
+    TaskReplace,
+    TaskUpdate,
+    iso,
+    task_payload,
+)
 
 SOURCE = "taskflow/api"
 EDITABLE = (
@@ -86,7 +93,7 @@ def _reminders(given: list[ReminderIn], previous: list[dict[str, Any]]) -> list[
         stored: dict[str, Any] = (
             {"offset_minutes": reminder.offset_minutes}
             if reminder.offset_minutes is not None
-            else {"at": reminder.at.isoformat() if reminder.at else None}
+            else {"at": iso(reminder.at)}
         )
         key = _reminder_key(stored)
         if key in seen:

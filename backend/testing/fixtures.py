@@ -3,7 +3,6 @@ real PostgreSQL and Redis, an ASGI client on the app, and account factories."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -115,5 +114,3 @@ async def alice(client: httpx.AsyncClient) -> Account:
 @pytest.fixture
 async def bob(client: httpx.AsyncClient) -> Account:
     return await signup(client)
-
-

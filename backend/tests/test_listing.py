@@ -1,0 +1,150 @@
+"""Listing: filters, search, sorts, and cursor pagination that never repeats or skips."""
+
+from __future__ import annotations
+
+import asyncio
+
+from backend.testing.fixtures import signup
+
+
+async def titles(client, account, **params):
+    response = await client.get("/api/v1/tasks", params=params, headers=account.headers)
+    assert response.status_code == 200, response.text
+    return [task["title"] for task in response.json()["items"]]
+
+
+async def seed(client, account, rows):
+    for row in rows:
+        response = await client.post("/api/v1/tasks", json=row, headers=account.headers)
+        assert response.status_code == 201, response.text
+
+
+async def test_filters(client):
+    user = await signup(client)
+    await seed(
+        client,
+        user,
+        [
+            {
+                "title": "low soon",
+                "priority": "low",
+                "due_at": "2026-12-01T10:00:00Z",
+                "tags": ["work"],
+            },
+            {
+                "title": "urgent later",
+                "priority": "urgent",
+                "due_at": "2026-12-20T10:00:00Z",
+                "tags": ["work", "home"],
+            },
+            {"title": "no due", "priority": "high", "tags": ["home"]},
+        ],
+    )
+    assert set(await titles(client, user, priority=["low", "urgent"])) == {
+        "low soon",
+        "urgent later",
+    }
+    assert set(await titles(client, user, tag="home")) == {"urgent later", "no due"}
+    assert await titles(client, user, tag=["home", "WORK"]) == ["urgent later"]
+    assert await titles(client, user, due_before="2026-12-10T00:00:00Z") == ["low soon"]
+    assert await titles(client, user, due_after="2026-12-10T00:00:00Z") == ["urgent later"]
+    page = await client.get("/api/v1/tasks", params={"status": "pending"}, headers=user.headers)
+    task_id = page.json()["items"][0]["id"]
+    await client.post(f"/api/v1/tasks/{task_id}/complete", headers=user.headers)
+    assert len(await titles(client, user, status="completed")) == 1
+    assert len(await titles(client, user, status="pending")) == 2
+
+
+async def test_sorts(client):
+    user = await signup(client)
+    await seed(
+        client,
+        user,
+        [
+            {"title": "b", "priority": "low", "due_at": "2026-12-02T10:00:00Z"},
+            {"title": "C", "priority": "urgent"},
+            {"title": "a", "priority": "medium", "due_at": "2026-12-01T10:00:00Z"},
+        ],
+    )
+    assert await titles(client, user) == ["a", "C", "b"]
+    assert await titles(client, user, sort="created_at") == ["b", "C", "a"]
+    assert await titles(client, user, sort="due_date") == ["a", "b", "C"]
+    assert await titles(client, user, sort="-due_date") == ["b", "a", "C"]
+    assert await titles(client, user, sort="-priority") == ["C", "a", "b"]
+    assert await titles(client, user, sort="title") == ["a", "b", "C"]
+    bad = await client.get("/api/v1/tasks", params={"sort": "colour"}, headers=user.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
+
+
+async def test_search_matches_words_and_prefixes_in_title_and_description(client):
+    user = await signup(client)
+    await seed(
+        client,
+        user,
+        [
+            {"title": "Call the plumber", "description": "about the kitchen sink"},
+            {"title": "Kitchen shopping"},
+            {"title": "Read a book"},
+        ],
+    )
+    assert set(await titles(client, user, q="kitch")) == {"Call the plumber", "Kitchen shopping"}
+    assert await titles(client, user, q="plumb sink") == ["Call the plumber"]
+    assert await titles(client, user, q="nothing-like-this") == []
+    assert len(await titles(client, user, q="!!!")) == 3
+
+
+async def test_pages_never_repeat_or_skip_while_tasks_are_created(client):
+    user = await signup(client)
+    await seed(client, user, [{"title": f"task {i:02d}"} for i in range(30)])
+    for sort in ("-created_at", "title", "due_date", "-priority"):
+        seen: list[str] = []
+        cursor = None
+        inserted = 0
+        while True:
+            params = {"limit": 7, "sort": sort, **({"cursor": cursor} if cursor else {})}
+            response = await client.get("/api/v1/tasks", params=params, headers=user.headers)
+            page = response.json()
+            seen.extend(task["id"] for task in page["items"])
+            # Others keep creating tasks while we page.
+            await asyncio.gather(
+                *(
+                    client.post(
+                        "/api/v1/tasks",
+                        json={"title": f"new {sort} {inserted + i}"},
+                        headers=user.headers,
+                    )
+                    for i in range(3)
+                )
+            )
+            inserted += 3
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)), f"{sort}: a task was repeated"
+        original = {
+            t["id"]
+            for t in (
+                await client.get(
+                    "/api/v1/tasks", params={"limit": 200, "q": "task"}, headers=user.headers
+                )
+            ).json()["items"]
+        }
+        assert original <= set(seen), f"{sort}: a task that existed before paging was skipped"
+
+
+async def test_bad_cursor_and_limit_are_4xx(client, alice):
+    response = await client.get(
+        "/api/v1/tasks", params={"cursor": "garbage"}, headers=alice.headers
+    )
+    assert response.status_code == 400 and "cursor" in response.json()["detail"]
+    for limit in (0, 201):
+        response = await client.get("/api/v1/tasks", params={"limit": limit}, headers=alice.headers)
+        assert response.status_code == 422
+    await seed(client, alice, [{"title": "x"}, {"title": "y"}])
+    page = (await client.get("/api/v1/tasks", params={"limit": 1}, headers=alice.headers)).json()
+    other_sort = await client.get(
+        "/api/v1/tasks",
+        params={"cursor": page["next_cursor"], "sort": "title"},
+        headers=alice.headers,
+    )
+    assert other_sort.status_code == 400
