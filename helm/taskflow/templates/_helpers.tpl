@@ -1,0 +1,53 @@
+{{- define "taskflow.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}{{ .Release.Name | trunc 50 | trimSuffix "-" }}{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- define "taskflow.labels" -}}
+app.kubernetes.io/part-of: taskflow
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one service: pass (dict "root" $ "name" $name) */}}
+{{- define "taskflow.selector" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "taskflow.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/* The environment every TaskFlow container gets. */}}
+{{- define "taskflow.env" -}}
+- name: DATABASE_URL
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: database-url}}
+- name: REDIS_URL
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: redis-url}}
+- name: JWT_SECRET
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: jwt-secret}}
+- name: ANTHROPIC_API_KEY
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: anthropic-api-key, optional: true}}
+- name: APP_API_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.appTokenSecret }}, key: token}}
+- name: DAPR_API_TOKEN
+  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.apiTokenSecret }}, key: token}}
+- name: EVENT_TRANSPORT
+  value: dapr
+- name: PUBSUB_NAME
+  value: {{ .Values.dapr.pubsubName | quote }}
+- name: LOG_FORMAT
+  value: json
+- name: LOG_LEVEL
+  value: {{ .Values.env.logLevel | quote }}
+{{- with .Values.env.anthropicModel }}
+- name: ANTHROPIC_MODEL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
