@@ -20,6 +20,7 @@ from backend.platform.observability import (
 from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
+from backend.platform.tracing import configure_tracing
 from backend.web import mount_web_app
 
 log = structlog.get_logger("taskflow.app")
@@ -54,6 +55,10 @@ def create_app(
 ) -> FastAPI:
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app_name = name or "+".join(s.name for s in services)
+    configure_tracing(
+        service_name=settings.otel_service_name or f"taskflow-{app_name}",
+        endpoint=settings.otel_exporter_otlp_endpoint,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

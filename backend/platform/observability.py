@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 import structlog
 from fastapi import HTTPException
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.platform import tracing
 
 HTTP_REQUESTS = Counter(
     "taskflow_http_requests_total",
@@ -91,7 +95,19 @@ class RequestContextMiddleware:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
         parent = headers.get(b"traceparent", b"").decode("latin-1") or None
-        context = RequestContext(request_id=request_id, traceparent=new_traceparent(parent))
+        with tracing.span(
+            f"{scope['method']} {scope.get('path', '')}",
+            traceparent=parent,
+            kind=SpanKind.SERVER,
+        ):
+            traceparent = tracing.current_traceparent() or new_traceparent(parent)
+            context = RequestContext(request_id=request_id, traceparent=traceparent)
+            await self._call(scope, receive, send, context)
+
+    async def _call(
+        self, scope: Scope, receive: Receive, send: Send, context: RequestContext
+    ) -> None:
+        request_id = context.request_id
         token = _current.set(context)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
@@ -117,6 +133,7 @@ class RequestContextMiddleware:
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
             HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+            trace.get_current_span().update_name(f"{method} {template}")
             structlog.contextvars.unbind_contextvars("request_id")
             _current.reset(token)
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-sonnet-4-5"
 
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str | None = None
+
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"

@@ -44,6 +44,10 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
   value: {{ .Values.dapr.pubsubName | quote }}
 - name: LOG_FORMAT
   value: json
+{{- with .Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
 - name: LOG_LEVEL
   value: {{ .Values.env.logLevel | quote }}
 {{- with .Values.env.anthropicModel }}
