@@ -24,7 +24,7 @@ RUN python -m venv /opt/taskflow && /opt/taskflow/bin/pip install --no-compile .
 # --- runtime -------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/taskflow/bin:$PATH \
-    LOG_FORMAT=json EVENT_TRANSPORT=dapr TASKFLOW_WEB_DIST=/opt/taskflow/web
+    LOG_FORMAT=json EVENT_TRANSPORT=dapr WEB_DIST=/opt/taskflow/web
 RUN groupadd --system --gid 10001 taskflow \
  && useradd --system --uid 10001 --gid taskflow --no-create-home --shell /usr/sbin/nologin taskflow
 COPY --from=build /opt/taskflow /opt/taskflow

@@ -21,7 +21,7 @@ from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
 from backend.platform.tracing import configure_tracing
-from backend.web import mount_web_app
+from backend.web import DEFAULT_DIST, mount_web_app
 
 log = structlog.get_logger("taskflow.app")
 
@@ -90,7 +90,7 @@ def create_app(
         for router in spec.routers:
             app.include_router(router)
     if serve_web:
-        mount_web_app(app)
+        mount_web_app(app, settings.web_dist or DEFAULT_DIST)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    web_dist: Path | None = None
+    """The built web app to serve at / (default: frontend/dist of the source tree)."""
     embedded: bool = False
     db_pool_size: int = Field(default=20, ge=1, le=200)
     cookie_secure: bool = False

@@ -1,0 +1,98 @@
+"""The `taskflow` command: `up` (everything, embedded), `serve <service>`, `db upgrade`, …
+
+Other packages add commands by exposing `register(subparsers)` in a module listed in
+`COMMAND_MODULES`. Problems a person can fix end with one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from backend.launcher import module_exists
+from backend.platform.settings import SERVICE_PORTS, ConfigError, Settings, default_data_dir
+
+SERVICES = tuple(SERVICE_PORTS)
+COMMAND_MODULES = ("backend.platform.events.cli", "backend.chat.cli")
+
+
+def _up(args: argparse.Namespace) -> int:
+    from backend.launcher import run_embedded
+
+    return run_embedded(
+        host=args.host, port=args.port, data_dir=Path(args.data_dir), serve_web=not args.no_web
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from backend.launcher import serve_service
+
+    return serve_service(args.service, host=args.host, port=args.port)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from backend.launcher import upgrade_database
+
+    upgrade_database(Settings(), data_dir=Path(args.data_dir), revision=args.revision)
+    print("✓ database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data_dir = os.environ.get("DATA_DIR") or str(default_data_dir())
+    parser = argparse.ArgumentParser(prog="taskflow", description="TaskFlow, the task manager.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="run everything in one process (embedded PostgreSQL/Redis)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--data-dir", default=data_dir, help=f"where data lives (default {data_dir})")
+    up.add_argument("--no-web", action="store_true", help="do not serve the web app")
+    up.set_defaults(handler=_up)
+
+    serve = commands.add_parser("serve", help="run one service, as a container does")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations (DATABASE_URL or embedded)")
+    upgrade.add_argument("--revision", default="heads")
+    upgrade.add_argument("--data-dir", default=data_dir)
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    for module_name in COMMAND_MODULES:
+        if module_exists(module_name):
+            importlib.import_module(module_name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from backend.launcher import CommandError
+    from backend.platform.embedded import DataDirError, EmbeddedServerError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (CommandError, ConfigError, DataDirError, EmbeddedServerError) as exc:
+        print(f"taskflow: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        print(f"taskflow: invalid setting {name}: {error['msg']}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""What the `taskflow` commands run: `up` (embedded PostgreSQL and Redis, migrations, every
+service on one port), `serve` (one service) and `db upgrade`.
+
+Whatever `up` starts, it stops on every way out: Ctrl-C, SIGTERM, or a failure half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from pydantic import SecretStr
+
+from backend.platform.embedded import DataDirectory, EmbeddedPostgres, EmbeddedRedis
+from backend.platform.settings import SERVICE_PORTS, Settings
+
+SERVICE_NAMES = tuple(SERVICE_PORTS)
+
+
+class CommandError(Exception):
+    """Ends the command with its message as one line on stderr."""
+
+
+def module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def available_services() -> list[str]:
+    """The api plus every subscriber service whose package is present."""
+    return ["api"] + [
+        name for name in SERVICE_NAMES[1:] if module_exists(f"services.{name}.service")
+    ]
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except PermissionError:
+            raise CommandError(
+                f"port {port} on {host} needs privileges; pass --port 1024 or above"
+            ) from None
+        except OSError:
+            raise CommandError(
+                f"port {port} on {host} is already in use; stop what uses it or pass --port"
+            ) from None
+
+
+def serve_service(name: str, *, host: str, port: int | None) -> int:
+    """`taskflow serve <name>`: one service, configured from the environment."""
+    from backend.app import create_app, load_services
+
+    settings = Settings()
+    settings.require_service_secrets()
+    port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
+    ensure_port_free(host, port)
+    app = create_app(settings, load_services([name]), name=name, serve_web=name == "api")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    return 0
+
+
+def step(message: str) -> None:
+    print(f"▸ {message}", file=sys.stderr, flush=True)
+
+
+def done(message: str, started: float) -> None:
+    print(f"✓ {message} ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def embedded_servers(settings: Settings, data: DataDirectory) -> Iterator[Settings]:
+    """Settings whose database and Redis exist: embedded ones when no URL is configured."""
+    started: list[EmbeddedPostgres | EmbeddedRedis] = []
+    updates: dict[str, object] = {}
+    try:
+        if settings.database_url is None:
+            step("starting PostgreSQL")
+            clock = time.monotonic()
+            postgres = EmbeddedPostgres(data.path)
+            started.append(postgres)
+            updates["database_url"] = postgres.start()
+            done("PostgreSQL ready", clock)
+        if settings.redis_url is None:
+            step("starting Redis")
+            clock = time.monotonic()
+            redis = EmbeddedRedis(data.path)
+            started.append(redis)
+            updates["redis_url"] = redis.start()
+            done("Redis ready", clock)
+        yield settings.model_copy(update=updates)
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def migrate(database_url: str, revision: str = "heads") -> None:
+    from backend.migrations import upgrade
+
+    step("applying database migrations")
+    clock = time.monotonic()
+    try:
+        upgrade(database_url, revision)
+    except Exception as exc:  # a failed migration is one line, not a traceback
+        raise CommandError(
+            f"database migration failed: {type(exc).__name__}: {exc}".splitlines()[0]
+        ) from None
+    done("database schema up to date", clock)
+
+
+def upgrade_database(settings: Settings, *, data_dir: Path, revision: str) -> None:
+    if settings.database_url is not None:
+        migrate(settings.database_url, revision)
+        return
+    data = DataDirectory(data_dir)
+    data.claim()
+    try:
+        with embedded_servers(settings.model_copy(update={"redis_url": "unused"}), data) as ready:
+            migrate(ready.database_url or "", revision)
+    finally:
+        data.release()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, announcing where to open the app once it listens."""
+
+    banner = ""
+
+    async def startup(self, sockets: list | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self.banner, file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown, which would end the
+        # process before the embedded servers are stopped; we stop them, then exit normally.
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
+def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> int:
+    from backend.app import create_app, load_services
+    from backend.web import DEFAULT_DIST
+
+    base = Settings()
+    data = DataDirectory(data_dir)
+    data.claim()
+    try:
+        ensure_port_free(host, port)
+        secrets = {
+            "internal_secret": base.internal_secret or SecretStr(data.secret("internal-secret")),
+            "jwt_secret": base.jwt_secret or SecretStr(data.secret("jwt-secret")),
+        }
+        configured = base.model_copy(update={"embedded": True, "data_dir": data.path, **secrets})
+        with embedded_servers(configured, data) as settings:
+            migrate(settings.database_url or "")
+            services = available_services()
+            app = create_app(
+                settings, load_services(services), name="embedded", serve_web=serve_web
+            )
+            url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
+            web = settings.web_dist or DEFAULT_DIST
+            if serve_web and not (web / "index.html").exists():
+                step(
+                    f"the web app is not built ({web}): ./scripts/run builds it "
+                    "(or 'npm ci && npm run build' in frontend/)"
+                )
+            server = _Server(
+                uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+            )
+            server.banner = (
+                f"\nTaskFlow is running at {url}  (API docs: {url}/docs; "
+                f"services: {', '.join(services)}; data: {data.path})\nPress Ctrl-C to stop."
+            )
+            server.run()
+            if not server.started:
+                raise CommandError(f"could not serve on {host}:{port}; see the messages above")
+        print("✓ stopped", file=sys.stderr)
+        return 0
+    finally:
+        data.release()
