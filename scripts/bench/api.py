@@ -60,7 +60,15 @@ def environment_urls() -> Iterator[tuple[str, str]]:
 @contextlib.contextmanager
 def server(factory: str, env: dict[str, str]) -> Iterator[int]:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", f"api_apps:{factory}", "--app-dir", str(HERE)]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        f"api_apps:{factory}",
+        "--app-dir",
+        str(HERE),
+    ]
     process = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), *UVICORN],
         env={**os.environ, **env},
@@ -83,7 +91,11 @@ async def seed(database_url: str, port: int, count: int) -> tuple[str, str]:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         response = await client.post(
             "/api/v1/auth/signup",
-            json={"email": f"bench-{time.time_ns()}@example.com", "password": "benchmark!", "name": "Bench"},
+            json={
+                "email": f"bench-{time.time_ns()}@example.com",
+                "password": "benchmark!",
+                "name": "Bench",
+            },
         )
         response.raise_for_status()
         body = response.json()
@@ -92,12 +104,14 @@ async def seed(database_url: str, port: int, count: int) -> tuple[str, str]:
         user_id = body["user"]["id"]
         await connection.execute(
             "INSERT INTO tags (id, user_id, name, color) VALUES "
-            "(gen_random_uuid(), $1, 'work', '#3b82f6'), (gen_random_uuid(), $1, 'home', '#22c55e')",
+            "(gen_random_uuid(), $1, 'work', '#3b82f6'), "
+            "(gen_random_uuid(), $1, 'home', '#22c55e')",
             user_id,
         )
         await connection.execute(
             """
-            INSERT INTO tasks (id, user_id, title, description, priority, due_at, timezone, created_at, updated_at)
+            INSERT INTO tasks (id, user_id, title, description, priority, due_at, timezone,
+                               created_at, updated_at)
             SELECT gen_random_uuid(), $1, 'Seeded task ' || n, 'Some description ' || n, n % 4,
                    now() + (n || ' hours')::interval, 'UTC',
                    now() - (n || ' seconds')::interval, now() - (n || ' seconds')::interval
@@ -134,15 +148,31 @@ async def measure(tf_port: int, base_port: int, token: str, connections: int, se
 
     common = {"host": host, "connections": connections, "seconds": seconds}
     runs = [
-        ("GET /api/v1/tasks (page of 50)", get("/api/v1/tasks?limit=50", tf_port), tf_port, 200,
-         "baseline GET (raw asyncpg)", get("/tasks", base_port), base_port),
-        ("POST /api/v1/tasks", post("/api/v1/tasks", tf_port), tf_port, 201,
-         "baseline POST (raw asyncpg)", post("/tasks", base_port), base_port),
+        (
+            "GET /api/v1/tasks (page of 50)",
+            get("/api/v1/tasks?limit=50", tf_port),
+            tf_port,
+            200,
+            "baseline GET (raw asyncpg)",
+            get("/tasks", base_port),
+            base_port,
+        ),
+        (
+            "POST /api/v1/tasks",
+            post("/api/v1/tasks", tf_port),
+            tf_port,
+            201,
+            "baseline POST (raw asyncpg)",
+            post("/tasks", base_port),
+            base_port,
+        ),
     ]
     rows = []
     for name, request, port, ok, base_name, base_request, bport in runs:
         measured = await run_load(name, port=port, make_request=request, ok_status=ok, **common)
-        baseline = await run_load(base_name, port=bport, make_request=base_request, ok_status=ok, **common)
+        baseline = await run_load(
+            base_name, port=bport, make_request=base_request, ok_status=ok, **common
+        )
         rows.append((measured, baseline))
     return rows
 
@@ -157,11 +187,19 @@ def main() -> None:
     seconds = 3.0 if args.quick else args.seconds
 
     with environment_urls() as (database_url, redis_url):
-        env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "JWT_SECRET": SECRET,
+            "LOG_LEVEL": "WARNING",
+        }
         with server("taskflow_app", env) as tf_port:
             user_id, token = asyncio.run(seed(database_url, tf_port, args.tasks))
             with server("baseline_app", {**env, "BENCH_USER_ID": user_id}) as base_port:
-                print(f"bench: {args.tasks} tasks seeded; {args.connections} connections, {seconds:.0f} s per run")
+                print(
+                    f"bench: {args.tasks} tasks seeded; {args.connections} connections, "
+                    f"{seconds:.0f} s per run"
+                )
                 rows = asyncio.run(measure(tf_port, base_port, token, args.connections, seconds))
     print_table(
         "TaskFlow api vs bare Starlette + asyncpg (same uvicorn settings, same run)",

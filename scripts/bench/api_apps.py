@@ -76,7 +76,11 @@ def baseline_app():
                 now,
             )
             task = _task_json(row, [])
-            event = {"id": str(uuid.uuid4()), "type": "com.taskflow.task.created", "data": {"task": task}}
+            event = {
+                "id": str(uuid.uuid4()),
+                "type": "com.taskflow.task.created",
+                "data": {"task": task},
+            }
             await connection.execute(
                 "INSERT INTO outbox (event_id, topic, partition_key, event_type, event) "
                 "VALUES ($1, 'task-events', $2, $3, $4)",
@@ -95,8 +99,8 @@ def baseline_app():
                 user_id,
             )
             tag_rows = await connection.fetch(
-                "SELECT task_tags.task_id, tags.name FROM task_tags JOIN tags ON tags.id = task_tags.tag_id "
-                "WHERE task_tags.task_id = ANY($1::uuid[])",
+                "SELECT task_tags.task_id, tags.name FROM task_tags "
+                "JOIN tags ON tags.id = task_tags.tag_id WHERE task_tags.task_id = ANY($1::uuid[])",
                 [r["id"] for r in rows[:50]],
             )
         tags: dict[uuid.UUID, list[str]] = {}
@@ -107,6 +111,9 @@ def baseline_app():
         return Response(_dumps(page), media_type="application/json")
 
     return Starlette(
-        routes=[Route("/tasks", create, methods=["POST"]), Route("/tasks", list_tasks, methods=["GET"])],
+        routes=[
+            Route("/tasks", create, methods=["POST"]),
+            Route("/tasks", list_tasks, methods=["GET"]),
+        ],
         lifespan=lifespan,
     )

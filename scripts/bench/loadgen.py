@@ -35,7 +35,9 @@ class Result:
         return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
 
 
-def request_bytes(method: str, path: str, *, host: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+def request_bytes(
+    method: str, path: str, *, host: str, headers: dict[str, str], body: bytes = b""
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -110,7 +112,12 @@ def print_table(title: str, rows: list[tuple[Result, Result]], goal: str) -> Non
     print(header)
     print("-" * len(header))
     for measured, baseline in rows:
-        for r, ratio in ((measured, measured.rps / baseline.rps if baseline.rps else 0), (baseline, None)):
+        for r, ratio in (
+            (measured, measured.rps / baseline.rps if baseline.rps else 0),
+            (baseline, None),
+        ):
             ratio_text = f"{ratio:>8.2f}" if ratio is not None else f"{'(base)':>8}"
-            print(f"{r.name:<34}{r.rps:>9.0f}{r.p50:>9.1f}{r.percentile(99):>9.1f}{r.errors:>8}{ratio_text}")
+            print(
+                f"{r.name:<34}{r.rps:>9.0f}{r.p50:>9.1f}{r.percentile(99):>9.1f}{r.errors:>8}{ratio_text}"
+            )
     print(goal)
