@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from backend.platform.errors import install_error_handlers
+from backend.platform.events.bus import EventBus
+from backend.platform.events.dapr_routes import dapr_router
+from backend.platform.events.dlq import dead_letter_recorders
 from backend.platform.health import router as health_router
 from backend.platform.observability import (
     BodyLimitMiddleware,
@@ -31,7 +34,12 @@ def api_service() -> ServiceSpec:
     from backend.tags.routes import router as tags_router
     from backend.tasks.routes import router as tasks_router
 
-    return ServiceSpec(name="api", routers=(auth_router, tasks_router, tags_router))
+    return ServiceSpec(
+        name="api",
+        routers=(auth_router, tasks_router, tags_router),
+        subscriptions=dead_letter_recorders(),
+        relay=True,
+    )
 
 
 def load_services(names: Sequence[str]) -> list[ServiceSpec]:
@@ -60,10 +68,16 @@ def create_app(
         endpoint=settings.otel_exporter_otlp_endpoint,
     )
 
+    subscriptions = [s for spec in services for s in spec.subscriptions]
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = runtime
+        runtime.events = EventBus(
+            runtime, subscriptions, relay=any(spec.relay for spec in services)
+        )
+        await runtime.events.start()
         workers = [
             asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
             for spec in services
@@ -76,6 +90,7 @@ def create_app(
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            await runtime.events.stop()
             await runtime.close()
 
     app = FastAPI(
@@ -89,6 +104,8 @@ def create_app(
     for spec in services:
         for router in spec.routers:
             app.include_router(router)
+    if settings.event_transport == "dapr":
+        app.include_router(dapr_router(subscriptions, settings))
     if serve_web:
         mount_web_app(app, settings.web_dist or DEFAULT_DIST)
     if settings.cors_origins:

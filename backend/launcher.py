@@ -119,6 +119,27 @@ def migrate(database_url: str, revision: str = "heads") -> None:
     done("database schema up to date", clock)
 
 
+@contextlib.contextmanager
+def command_database(data_dir: Path) -> Iterator[str]:
+    """The database an admin command works on: DATABASE_URL, the embedded server of a running
+    `taskflow up` on `data_dir`, or that server started just for the command."""
+    settings = Settings()
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    data = DataDirectory(data_dir)
+    postgres = EmbeddedPostgres(data.path)
+    if postgres.is_running():
+        yield postgres.url
+        return
+    data.claim()
+    try:
+        yield postgres.start()
+    finally:
+        postgres.stop()
+        data.release()
+
+
 def upgrade_database(settings: Settings, *, data_dir: Path, revision: str) -> None:
     if settings.database_url is not None:
         migrate(settings.database_url, revision)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,6 +22,8 @@ class Runtime:
     redis: aioredis.Redis
     readiness_checks: dict[str, Callable[[Runtime], Awaitable[None]]] = field(default_factory=dict)
     """Extra checks `/health/ready` runs (the Dapr sidecar, in Dapr mode)."""
+    events: Any = None
+    """The process's EventBus (backend.platform.events.bus), once started."""
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import APIRouter
 
+from backend.platform.events.subscriptions import Subscription
 from backend.platform.runtime import Runtime
 
 Worker = Callable[[Runtime], Awaitable[None]]
@@ -18,5 +18,7 @@ Worker = Callable[[Runtime], Awaitable[None]]
 class ServiceSpec:
     name: str
     routers: Sequence[APIRouter] = ()
-    subscriptions: Sequence[Any] = ()
+    subscriptions: Sequence[Subscription] = ()
     workers: Sequence[Worker] = field(default_factory=tuple)
+    relay: bool = False
+    """Whether this service writes the outbox, so its process must run the relay."""

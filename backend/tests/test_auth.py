@@ -68,7 +68,9 @@ async def test_login_sets_the_session_cookie_that_authenticates(client, alice):
     cookie = response.cookies[SESSION_COOKIE]
     assert "httponly" in response.headers["set-cookie"].lower()
     client.cookies.clear()
-    me = await client.get("/api/v1/auth/me", cookies={SESSION_COOKIE: cookie})
+    client.cookies.set(SESSION_COOKIE, cookie)
+    me = await client.get("/api/v1/auth/me")
+    client.cookies.clear()
     assert me.status_code == 200 and me.json()["id"] == alice.id
 
 

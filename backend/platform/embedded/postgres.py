@@ -79,6 +79,11 @@ class EmbeddedPostgres:
         stop(self.process, sig=signal.SIGINT)
         self.process = None
 
+    def is_running(self) -> bool:
+        """Whether a server (ours or another process's) is serving this data directory."""
+        alive = leftover_server(self.pgdata / "postmaster.pid", str(self.pgdata)) is not None
+        return alive and self._ready()
+
     def _ready(self) -> bool:
         pid_file = self.pgdata / "postmaster.pid"
         try:

@@ -1,0 +1,82 @@
+"""Wires a process's event backbone to its settings: the relay (for processes that write the
+outbox), the transport, the local delivery workers, and `publish` for non-outbox events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from backend.platform.events.delivery import DeliveryWorker
+from backend.platform.events.outbox import add_to_outbox
+from backend.platform.events.relay import Relay
+from backend.platform.events.subscriptions import Subscription
+from backend.platform.events.transports import Transport
+from backend.platform.events.transports.dapr import DaprPublisher, DaprTransport
+from backend.platform.events.transports.local import LocalTransport
+from backend.platform.runtime import Runtime
+from backend.platform.settings import asyncpg_dsn
+
+
+class EventBus:
+    def __init__(
+        self, runtime: Runtime, subscriptions: Sequence[Subscription], *, relay: bool
+    ) -> None:
+        self.runtime = runtime
+        self.subscriptions = list(subscriptions)
+        self.run_relay = relay
+        self.local = runtime.settings.event_transport == "local"
+        self.dapr = None if self.local else DaprPublisher(runtime.settings)
+        self.pool: asyncpg.Pool | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.relay: Relay | None = None
+        self.workers: list[DeliveryWorker] = []
+
+    async def start(self) -> None:
+        settings = self.runtime.settings
+        dsn = asyncpg_dsn(settings.database_url or "")
+        self.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
+        transport: Transport = (
+            LocalTransport(self.subscriptions) if self.local else DaprTransport(self.dapr)
+        )
+        if self.dapr is not None:
+            self.runtime.readiness_checks["dapr"] = lambda _runtime: self.dapr.healthy()
+        if self.run_relay or self.local:
+            self.relay = Relay(dsn, self.pool, transport)
+            self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.local:
+            # Dead letters of the local transport go straight to their table, never to a
+            # -dlq topic, so subscriptions to those topics (Dapr mode's) need no worker here.
+            for subscription in self.subscriptions:
+                if subscription.topic.endswith("-dlq"):
+                    continue
+                worker = DeliveryWorker(self.runtime, subscription, dsn, self.pool)
+                self.workers.append(worker)
+                self.tasks.append(asyncio.create_task(worker.run(), name=subscription.name))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.dapr is not None:
+            await self.dapr.close()
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.pool.close(), 5)
+
+    async def publish(self, *, topic: str, event: dict[str, Any]) -> None:
+        """Publish an event that is not a task mutation; returns once the transport has it."""
+        if self.dapr is not None:
+            key = str(event.get("partitionkey") or event.get("subject") or "")
+            if not await self.dapr.send(topic, event, partition_key=key):
+                raise PublishError(f"the Dapr sidecar did not accept the event for {topic}")
+            return
+        async with self.runtime.sessions() as session, session.begin():
+            add_to_outbox(session, topic=topic, event=event)
+
+
+class PublishError(Exception):
+    """The transport did not accept an event; the caller should retry later."""
