@@ -30,10 +30,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
+from common import environment_urls  # noqa: E402
 from loadgen import print_table, request_bytes, run_load  # noqa: E402
 
 from backend.platform.settings import asyncpg_dsn  # noqa: E402
-from backend.testing import servers  # noqa: E402
 
 SECRET = "bench-secret-" + "z" * 40
 UVICORN = ["--no-access-log", "--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
@@ -43,18 +43,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def environment_urls() -> Iterator[tuple[str, str]]:
-    db = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TASKFLOW_TEST_DATABASE_URL")
-    rd = os.environ.get("BENCH_REDIS_URL") or os.environ.get("TASKFLOW_TEST_REDIS_URL")
-    if db:
-        os.environ["TASKFLOW_TEST_DATABASE_URL"] = db
-    if rd:
-        os.environ["TASKFLOW_TEST_REDIS_URL"] = rd
-    with servers.test_database() as database_url, servers.test_redis_url() as redis_url:
-        yield database_url, redis_url
 
 
 @contextlib.contextmanager

@@ -11,10 +11,12 @@ import time
 import asyncpg
 import orjson
 import structlog
+from opentelemetry.trace import SpanKind
 
 from backend.platform.events.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from backend.platform.events.outbox import OUTBOX_CHANNEL
 from backend.platform.events.transports import OutboxRow, Transport
+from backend.platform.tracing import parent_context, tracer
 
 log = structlog.get_logger("taskflow.events.relay")
 
@@ -34,6 +36,22 @@ _PRUNE = """
 DELETE FROM outbox WHERE id IN (
   SELECT id FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT 5000)
 """
+
+
+def _trace_publish(row: OutboxRow, started_ns: int) -> None:
+    """A producer span from claim to hand-off, a child of the request that caused the event."""
+    context = parent_context(row.event.get("traceparent"))
+    relay_span = tracer.start_span(
+        f"publish {row.topic}",
+        context=context,
+        kind=SpanKind.PRODUCER,
+        start_time=started_ns,
+        attributes={
+            "messaging.message.id": str(row.event.get("id")),
+            "messaging.destination.name": row.topic,
+        },
+    )
+    relay_span.end()
 
 
 class Relay:
@@ -60,6 +78,7 @@ class Relay:
 
     async def relay_once(self) -> tuple[int, bool]:
         """Publish one batch; returns (rows claimed, whether every claimed row was accepted)."""
+        started = time.time_ns()
         async with self.pool.acquire() as connection, connection.transaction():
             records = await connection.fetch(_CLAIM, self.batch_size)
             if not records:
@@ -82,6 +101,7 @@ class Relay:
             for row in sendable:
                 if row.id in accepted:
                     EVENTS_PUBLISHED.labels(row.topic).inc()
+                    _trace_publish(row, started)
             return len(rows), len(accepted) == len(sendable)
 
     async def run(self) -> None:
