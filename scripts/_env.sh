@@ -34,6 +34,9 @@ ensure_venv() {
 }
 
 build_web_app() {
+  if [ ! -f frontend/package.json ]; then
+    return 0  # no web app in this tree yet: the API alone is served
+  fi
   if ! command -v npm >/dev/null 2>&1; then
     say "npm not found: skipping the web app build (install Node.js 20+ to get the web UI)"
     return 0
