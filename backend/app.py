@@ -32,11 +32,12 @@ log = structlog.get_logger("taskflow.app")
 def api_service() -> ServiceSpec:
     from backend.accounts.routes import router as auth_router
     from backend.tags.routes import router as tags_router
+    from backend.tasks.internal_routes import router as internal_router
     from backend.tasks.routes import router as tasks_router
 
     return ServiceSpec(
         name="api",
-        routers=(auth_router, tasks_router, tags_router),
+        routers=(auth_router, tasks_router, tags_router, internal_router),
         subscriptions=dead_letter_recorders(),
         relay=True,
     )

@@ -81,6 +81,7 @@ class RecurrenceIn(_Strict):
 class RecurrenceRead(BaseModel):
     rrule: str
     from_: Literal["due", "completion"] = Field(alias="from", serialization_alias="from")
+    index: int = Field(default=1, description="this task's 1-based position in its series")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 

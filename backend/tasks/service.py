@@ -109,6 +109,20 @@ def _all_day_due(due_at: datetime, zone: str) -> datetime:
     return datetime.combine(local.date(), time(0), tzinfo=ZoneInfo(zone))
 
 
+def _set_recurrence(task: Task, recurrence: Any) -> None:
+    """A new or changed rule starts a new series at this task; an unchanged one keeps its place
+    (`index`, the task's 1-based position in its series, which COUNT is checked against)."""
+    if recurrence is None:
+        task.recurrence = None
+        return
+    current = task.recurrence or {}
+    unchanged = (current.get("rrule"), current.get("from")) == (recurrence.rrule, recurrence.from_)
+    if unchanged and task.series_id is not None:
+        return
+    task.recurrence = {"rrule": recurrence.rrule, "from": recurrence.from_, "index": 1}
+    task.series_id = task.id
+
+
 def _validate(task: Task) -> None:
     if task.due_at is None:
         if any(r.get("offset_minutes") is not None for r in task.reminders):
@@ -141,12 +155,7 @@ async def _apply(
     if "reminders" in fields:
         task.reminders = _reminders(values["reminders"], task.reminders or [])
     if "recurrence" in fields:
-        recurrence = values["recurrence"]
-        task.recurrence = (
-            None if recurrence is None else {"rrule": recurrence.rrule, "from": recurrence.from_}
-        )
-        if recurrence is not None and task.series_id is None:
-            task.series_id = task.id
+        _set_recurrence(task, values["recurrence"])
     if "tags" in fields:
         tags = await resolve_tags(session, user_id=task.user_id, names=values["tags"])
         task.tags = sorted(tags, key=lambda tag: tag.name.lower())
@@ -192,9 +201,10 @@ async def create_task(
     default_timezone: str,
     data: TaskCreate,
     actor: dict[str, str],
-    series_id: uuid.UUID | None = None,
+    series: tuple[uuid.UUID, int] | None = None,
     idempotency_key: str | None = None,
 ) -> Task:
+    """A new task; `series` (series id, index) places it in an existing recurring series."""
     now = utcnow()
     task = Task(
         id=uuid.uuid4(),
@@ -203,7 +213,7 @@ async def create_task(
         timezone=data.timezone or default_timezone,
         reminders=[],
         recurrence=None,
-        series_id=series_id,
+        series_id=None,
         idempotency_key=idempotency_key,
         version=1,
         created_at=now,
@@ -214,6 +224,9 @@ async def create_task(
     values["reminders"] = data.reminders
     values["recurrence"] = data.recurrence
     await _apply(session, task, values, fields=set(EDITABLE))
+    if series is not None and task.recurrence is not None:
+        task.series_id = series[0]
+        task.recurrence = {**task.recurrence, "index": series[1]}
     session.add(task)
     await session.flush()
     _stage_event(session, task, EventType.TASK_CREATED, changes={}, actor=actor)

@@ -38,7 +38,11 @@ async def test_create_with_every_field(client, alice):
     assert task["due_at"] == "2026-12-01T09:00:00+01:00"
     assert [r.get("offset_minutes") for r in task["reminders"]] == [30, None]
     assert all(r["id"] for r in task["reminders"])
-    assert task["recurrence"] == {"rrule": "FREQ=WEEKLY;INTERVAL=2", "from": "completion"}
+    assert task["recurrence"] == {
+        "rrule": "FREQ=WEEKLY;INTERVAL=2",
+        "from": "completion",
+        "index": 1,
+    }
     assert task["series_id"] == task["id"]
 
 

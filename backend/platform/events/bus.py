@@ -44,15 +44,16 @@ class EventBus:
         )
         if self.dapr is not None:
             self.runtime.readiness_checks["dapr"] = lambda _runtime: self.dapr.healthy()
-        if self.run_relay or self.local:
+        # Dead letters of the local transport go straight to their table, never to a -dlq
+        # topic, so subscriptions to those topics (Dapr mode's) need no worker here.
+        local_subscriptions = [s for s in self.subscriptions if not s.topic.endswith("-dlq")]
+        # In-process delivery needs the subscribers in this process: without any, a local relay
+        # would mark events published that nobody received.
+        if (self.run_relay and not self.local) or (self.local and local_subscriptions):
             self.relay = Relay(dsn, self.pool, transport)
             self.tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self.local:
-            # Dead letters of the local transport go straight to their table, never to a
-            # -dlq topic, so subscriptions to those topics (Dapr mode's) need no worker here.
-            for subscription in self.subscriptions:
-                if subscription.topic.endswith("-dlq"):
-                    continue
+            for subscription in local_subscriptions:
                 worker = DeliveryWorker(self.runtime, subscription, dsn, self.pool)
                 self.workers.append(worker)
                 self.tasks.append(asyncio.create_task(worker.run(), name=subscription.name))

@@ -1,0 +1,64 @@
+"""/internal/v1: service-to-service endpoints, not part of the public API.
+
+Callers authenticate with Dapr's app token (`dapr-api-token`, which the api's sidecar adds
+to service invocations) or, without Dapr, the shared `X-Internal-Token`."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from backend.platform.auth import unauthorized
+from backend.platform.deps import SessionDep
+from backend.platform.errors import not_found
+from backend.platform.responses import json_response
+from backend.tasks.occurrences import create_occurrence
+from backend.tasks.schemas import task_payload
+
+router = APIRouter(prefix="/internal/v1", include_in_schema=False)
+
+
+def _matches(given: str | None, secret: Any) -> bool:
+    return (
+        bool(given)
+        and secret is not None
+        and hmac.compare_digest(given.encode(), secret.get_secret_value().encode())
+    )
+
+
+async def internal_caller(
+    request: Request,
+    dapr_api_token: Annotated[str | None, Header()] = None,
+    x_internal_token: Annotated[str | None, Header()] = None,
+) -> None:
+    settings = request.app.state.runtime.settings
+    if not (
+        _matches(dapr_api_token, settings.app_api_token)
+        or _matches(x_internal_token, settings.internal_secret)
+    ):
+        raise unauthorized("internal endpoint: a service token is required")
+
+
+class OccurrenceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+    source_task_id: uuid.UUID
+    due_at: AwareDatetime
+    index: int = Field(ge=1)
+    reminders: list[dict] = Field(default_factory=list, max_length=10)
+    idempotency_key: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/occurrences", dependencies=[Depends(internal_caller)])
+async def occurrences(data: OccurrenceCreate, session: SessionDep):
+    task, created = await create_occurrence(session, **data.model_dump())
+    if task is None:
+        raise not_found("A latest occurrence to continue")
+    return json_response(
+        {"task": task_payload(task), "created": created}, status_code=201 if created else 200
+    )
