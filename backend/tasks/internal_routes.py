@@ -6,17 +6,15 @@ to service invocations) or, without Dapr, the shared `X-Internal-Token`."""
 from __future__ import annotations
 
 import hmac
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from backend.platform.auth import unauthorized
 from backend.platform.deps import SessionDep
 from backend.platform.errors import not_found
 from backend.platform.responses import json_response
-from backend.tasks.occurrences import create_occurrence
+from backend.tasks.occurrences import OccurrenceCreate, create_occurrence
 from backend.tasks.schemas import task_payload
 
 router = APIRouter(prefix="/internal/v1", include_in_schema=False)
@@ -35,6 +33,7 @@ async def internal_caller(
     dapr_api_token: Annotated[str | None, Header()] = None,
     x_internal_token: Annotated[str | None, Header()] = None,
 ) -> None:
+    """Let through only callers holding a service token (compared in constant time)."""
     settings = request.app.state.runtime.settings
     if not (
         _matches(dapr_api_token, settings.app_api_token)
@@ -43,20 +42,10 @@ async def internal_caller(
         raise unauthorized("internal endpoint: a service token is required")
 
 
-class OccurrenceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    user_id: uuid.UUID
-    source_task_id: uuid.UUID
-    due_at: AwareDatetime
-    index: int = Field(ge=1)
-    reminders: list[dict] = Field(default_factory=list, max_length=10)
-    idempotency_key: str = Field(min_length=1, max_length=200)
-
-
 @router.post("/occurrences", dependencies=[Depends(internal_caller)])
 async def occurrences(data: OccurrenceCreate, session: SessionDep):
-    task, created = await create_occurrence(session, **data.model_dump())
+    """Create the occurrence after `source_task_id` once: 201 now, 200 if it already exists."""
+    task, created = await create_occurrence(session, request=data)
     if task is None:
         raise not_found("A latest occurrence to continue")
     return json_response(

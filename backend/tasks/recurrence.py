@@ -19,6 +19,9 @@ _EVERY_N = re.compile(r"^every\s+(\d{1,3})\s+(day|week|month|year)s?$")
 _UNIT_FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _FORBIDDEN_PARTS = {"DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND"}
+# A window of the last Gregorian years without a century leap exception: 50 years hold every
+# (leap year, weekday of 1 January) combination, so a rule with no day in it has none ever.
+_PROBE_START = datetime(9950, 1, 1)
 
 
 class RecurrenceError(ValueError):
@@ -62,4 +65,16 @@ def normalize_rrule(rule: str) -> str:
         rrulestr(canonical, dtstart=datetime(2000, 1, 1, tzinfo=UTC if aware else None))
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"rrule is not valid RFC 5545: {exc}") from None
+    _check_occurs(parts)
     return canonical
+
+
+def _check_occurs(parts: dict[str, str]) -> None:
+    """Refuse a rule that matches no day at all (e.g. BYMONTH=2;BYMONTHDAY=30): expanding one
+    would search up to the year 9999 before giving up."""
+    probe = {k: v for k, v in parts.items() if k not in {"COUNT", "UNTIL", "INTERVAL"}}
+    rule = rrulestr(";".join(f"{k}={v}" for k, v in probe.items()), dtstart=_PROBE_START)
+    if rule.after(_PROBE_START, inc=True) is None:
+        raise RecurrenceError(
+            "rrule matches no date at all (check BYMONTH/BYMONTHDAY/BYDAY/BYSETPOS together)"
+        )

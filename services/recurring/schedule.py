@@ -21,6 +21,7 @@ from dateutil.rrule import rrule, rrulestr
 
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6})?)(Z?)")
 _COUNT = re.compile(r";?COUNT=(\d+)")
+_DST_MARGIN = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,12 @@ def next_occurrence(
             return None
         start = _local(due_at, zone)
         expansion, count = _rule(rule, start, zone)
-        reference = max(start, _local(now, zone))
+        # Around a DST change wall-clock order is not real-time order: search from a little
+        # before `now` in wall time, then skip what is not in the future in real time.
+        reference = max(start, _local(now, zone) - _DST_MARGIN)
         found = expansion.after(reference, inc=False)
+        while found is not None and found.replace(tzinfo=zone) <= now:
+            found = expansion.after(found, inc=False)
         if found is None:
             return None
         position = index + len(expansion.between(start, found, inc=False)) + 1
