@@ -1,0 +1,1 @@
+"""The reminder service: every reminder fires once, on time, and never for a finished task."""
