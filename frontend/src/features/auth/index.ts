@@ -1,0 +1,2 @@
+export { AuthScreen } from './AuthScreen';
+export { installSessionHandler, useSession } from './session';

@@ -1,0 +1,79 @@
+import { useCallback, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useToast } from '../../lib/toast';
+import { formatDue } from '../../lib/time';
+import { tagsKey } from '../tags';
+import { applyTask, invalidateLists } from '../tasks';
+import type { LiveEvent } from './parse';
+import { useLiveStream, type LiveStatus } from './useLiveStream';
+
+const LABEL: Record<LiveStatus, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+  unavailable: 'Live updates unavailable',
+};
+const DOT: Record<LiveStatus, string> = {
+  connecting: 'bg-slate-400',
+  live: 'bg-green-600',
+  reconnecting: 'bg-amber-500',
+  offline: 'bg-red-600',
+  unavailable: 'bg-slate-400',
+};
+
+/** Applies live events to the cache, shows reminders, and shows the connection state. */
+export function Live({ timeZone }: { timeZone: string }) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const onEvent = useCallback(
+    (event: LiveEvent) => {
+      if (event.kind === 'reminder') {
+        const { data } = event;
+        const when = data.due_at ? `Due ${formatDue(data.due_at, timeZone, false)}` : 'Reminder';
+        toast({ tone: 'reminder', title: data.task_title, message: when, duration: 0 });
+        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
+          try {
+            new Notification(data.task_title, { body: when, tag: data.reminder_id ?? data.task_id });
+          } catch {
+            // some browsers allow notifications only from a service worker
+          }
+        }
+        return;
+      }
+      applyTask(client, event.task);
+      if (/(created|deleted|restored)$/.test(event.type)) {
+        void invalidateLists(client); // created, deleted, restored: positions change
+      }
+      if (!event.type.endsWith('.completed') && !event.type.endsWith('.reopened')) {
+        void client.invalidateQueries({ queryKey: tagsKey });
+      }
+    },
+    [client, toast, timeZone],
+  );
+  const onResync = useCallback(() => void invalidateLists(client), [client]);
+  const status = useLiveStream(true, onEvent, onResync);
+  return <LiveIndicator status={status} />;
+}
+
+export function LiveIndicator({ status }: { status: LiveStatus }) {
+  const quiet = status === 'live' || status === 'connecting' || status === 'unavailable';
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs" role="status" data-testid="live-status" data-status={status} title={LABEL[status]}>
+      <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${DOT[status]}`} />
+      <span className={quiet ? 'sr-only' : 'font-medium'}>{LABEL[status]}</span>
+    </span>
+  );
+}
+
+/** Offers browser notifications for reminders until the user decides. */
+export function NotificationToggle() {
+  const supported = typeof Notification !== 'undefined';
+  const [permission, setPermission] = useState(supported ? Notification.permission : 'denied');
+  if (!supported || permission !== 'default') return null;
+  return (
+    <button type="button" className="btn" onClick={() => void Notification.requestPermission().then(setPermission)}>
+      Enable notifications
+    </button>
+  );
+}

@@ -1,0 +1,2 @@
+export { Live, LiveIndicator, NotificationToggle } from './Live';
+export { parseFrame } from './parse';

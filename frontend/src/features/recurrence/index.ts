@@ -1,0 +1,2 @@
+export { RecurrenceEditor } from './RecurrenceEditor';
+export { describeRrule } from './rrule';

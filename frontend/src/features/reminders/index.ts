@@ -1,0 +1,2 @@
+export { ReminderEditor } from './ReminderEditor';
+export { toDraft, toReminderIn, describeOffset, type ReminderDraft } from './reminders';

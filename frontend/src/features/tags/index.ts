@@ -1,0 +1,3 @@
+export { useTags, tagsKey } from './api';
+export { TagChip } from './TagChip';
+export { TagPicker } from './TagPicker';

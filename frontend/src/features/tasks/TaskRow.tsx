@@ -1,0 +1,92 @@
+import { memo } from 'react';
+import type { Priority, Tag, Task } from '../../api/types';
+import { Icon } from '../../lib/icons';
+import { formatDue } from '../../lib/time';
+import { describeRrule } from '../recurrence';
+import { TagChip } from '../tags';
+
+export const PRIORITY_STYLE: Record<Priority, string> = {
+  low: 'text-slate-700 bg-slate-100 dark:bg-slate-800 dark:text-slate-300',
+  medium: 'text-blue-800 bg-blue-100 dark:bg-blue-950 dark:text-blue-200',
+  high: 'text-orange-900 bg-orange-100 dark:bg-orange-950 dark:text-orange-200',
+  urgent: 'text-red-800 bg-red-100 dark:bg-red-950 dark:text-red-200',
+};
+
+interface Props {
+  task: Task;
+  selected: boolean;
+  tagColors: Map<string, string>;
+  onToggle: (task: Task) => void;
+  onOpen: (task: Task) => void;
+  onDelete: (task: Task) => void;
+  onSelect: () => void;
+}
+
+export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, onSelect }: Props) {
+  const done = task.status === 'completed';
+  const overdue = !done && task.due_at !== null && new Date(task.due_at).getTime() < Date.now();
+  return (
+    <li
+      data-testid="task-row"
+      data-task-id={task.id}
+      aria-selected={selected}
+      onClick={onSelect}
+      className={`task-row group flex min-h-[56px] items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800 ${selected ? 'bg-blue-50 dark:bg-slate-800/70' : ''}`}
+    >
+      <input
+        type="checkbox"
+        className="h-5 w-5 shrink-0 accent-blue-700"
+        checked={done}
+        onChange={() => onToggle(task)}
+        aria-label={done ? `Mark “${task.title}” not done` : `Complete “${task.title}”`}
+      />
+      <div className="min-w-0 flex-1">
+        <button
+          type="button"
+          className={`block max-w-full truncate text-left font-medium hover:underline ${done ? 'text-slate-500 line-through dark:text-slate-400' : ''}`}
+          onClick={() => onOpen(task)}
+        >
+          {task.title}
+        </button>
+        <div className="flex h-5 items-center gap-2 overflow-hidden whitespace-nowrap text-xs text-slate-600 dark:text-slate-400">
+          {task.due_at && (
+            <span className={overdue ? 'font-semibold text-red-700 dark:text-red-400' : ''}>
+              {formatDue(task.due_at, task.timezone, task.all_day)}
+            </span>
+          )}
+          {task.recurrence && (
+            <span className="inline-flex items-center gap-0.5" title={task.recurrence.rrule}>
+              <Icon name="repeat" className="h-3 w-3" />
+              {describeRrule(task.recurrence.rrule)}
+            </span>
+          )}
+          {task.reminders.length > 0 && (
+            <span className="inline-flex items-center gap-0.5" data-testid="reminder-count" title={`${task.reminders.length} reminder(s)`}>
+              <Icon name="bell" className="h-3 w-3" />
+              <span className="sr-only">reminders:</span>
+              {task.reminders.length}
+            </span>
+          )}
+          {task.tags.map((tag) => (
+            <TagChip key={tag} name={tag} color={tagColors.get(tag)} />
+          ))}
+        </div>
+      </div>
+      <span className={`hidden shrink-0 rounded px-2 py-0.5 text-xs font-medium sm:inline ${PRIORITY_STYLE[task.priority]}`}>
+        {task.priority}
+      </span>
+      <button
+        type="button"
+        className="shrink-0 rounded px-2 py-1 text-sm text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950"
+        aria-label={`Delete “${task.title}”`}
+        onClick={() => onDelete(task)}
+      >
+        Delete
+      </button>
+    </li>
+  );
+});
+
+export function tagColorMap(tags: Tag[] | undefined): Map<string, string> {
+  return new Map((tags ?? []).map((t) => [t.name, t.color]));
+}

@@ -1,0 +1,84 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Task, TaskCreate, TaskQuery, TaskUpdate } from '../../api/types';
+import * as api from './api';
+import { applyTask, detailKey, invalidateLists, listKey, patchCachedTask, removeFromLists } from './cache';
+
+export function useTaskList(query: TaskQuery) {
+  return useInfiniteQuery({
+    queryKey: listKey(query),
+    queryFn: ({ pageParam, signal }) => api.fetchTasks({ ...query, cursor: pageParam ?? undefined }, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function useTask(id: string | null) {
+  return useQuery({ queryKey: detailKey(id ?? ''), queryFn: () => api.fetchTask(id!), enabled: Boolean(id) });
+}
+
+export function useCreateTask() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: TaskCreate) => api.createTask(body),
+    onSuccess: (task) => {
+      applyTask(client, task);
+      void invalidateLists(client);
+    },
+  });
+}
+
+export function useUpdateTask() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, version, body }: { id: string; version: number; body: TaskUpdate }) =>
+      api.patchTask(id, version, body),
+    onSuccess: (task) => {
+      applyTask(client, task);
+      void invalidateLists(client); // sort or filter position may have changed
+    },
+  });
+}
+
+/** Complete or reopen in one click; a recurring task's next occurrence is fetched after. */
+export function useToggleComplete() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (task: Task) => (task.status === 'completed' ? api.reopenTask(task.id) : api.completeTask(task.id)),
+    onMutate: (task) => patchCachedTask(client, task.id, { status: task.status === 'completed' ? 'pending' : 'completed' }),
+    onError: (_err, task) => {
+      patchCachedTask(client, task.id, { status: task.status });
+      void invalidateLists(client);
+    },
+    onSuccess: (task) => {
+      applyTask(client, task);
+      if (task.recurrence && task.status === 'completed') {
+        // The recurring service creates the next occurrence just after the completion commits;
+        // the live stream announces it, and this covers a stream that is not there.
+        void invalidateLists(client);
+        setTimeout(() => void invalidateLists(client), 1200);
+      }
+    },
+  });
+}
+
+export function useDeleteTask() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (task: Task) => api.deleteTask(task.id),
+    onMutate: (task) => removeFromLists(client, task.id),
+    onError: () => void invalidateLists(client),
+    onSuccess: () => void invalidateLists(client),
+  });
+}
+
+export function useRestoreTask() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.restoreTask(id),
+    onSuccess: (task) => {
+      applyTask(client, task);
+      void invalidateLists(client);
+    },
+  });
+}

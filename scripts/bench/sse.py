@@ -1,0 +1,399 @@
+"""Benchmark: the notification service holding 10,000 SSE streams in one server process.
+
+1. idle      — N streams (3 per user, the limit) held open: server RSS per connection.
+2. fan-out   — one event for every user at once (each reaches that user's 3 streams):
+               record-to-client latency p50 / p99 / max, and streams that never got it.
+3. sustained — 50 events/s for a minute (--quick: 10 s) to random users: does the backlog
+               (frames published but not yet received) grow?
+
+Baseline, same run, same Redis fan-out stream and publisher: a bare minimal Starlette
+endpoint (StreamingResponse over a per-stream asyncio.Queue, no auth, no limits, no
+replay), i.e. what the naive implementation costs. Ratio = notification / baseline.
+
+    .venv/bin/python scripts/bench/sse.py [--quick] [--connections 10000]
+
+The server is a subprocess (uvicorn, uvloop, httptools); the client is one asyncio process
+using raw protocols. Both share this machine's cores, so figures are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import resource
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, environment_urls, percentile
+
+SECRET = "bench-secret-" + "z" * 40
+_TS = re.compile(rb'"ts":([0-9.]+)')
+
+
+def raise_nofile() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# ---------------------------------------------------------------- servers (subprocess mode)
+
+
+def baseline_app():
+    """A bare Starlette SSE endpoint fed by the same Redis fan-out stream."""
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    from backend.platform.redis import make_redis
+    from services.notification.history import FANOUT_STREAM
+
+    queues: dict[str, set[asyncio.Queue[bytes]]] = {}
+
+    async def stream(request):
+        user = request.query_params["u"]
+        queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=256)
+        queues.setdefault(user, set()).add(queue)
+
+        async def frames():
+            try:
+                yield b":connected\n\n"
+                while True:
+                    yield await queue.get()
+            finally:
+                queues[user].discard(queue)
+
+        return StreamingResponse(frames(), media_type="text/event-stream")
+
+    async def reader() -> None:
+        redis = make_redis(os.environ["REDIS_URL"])
+        newest = await redis.xrevrange(FANOUT_STREAM, count=1)
+        last = newest[0][0] if newest else "0-0"
+        while True:
+            answer = await redis.xread({FANOUT_STREAM: last}, count=1000, block=5000)
+            for _, entries in answer or ():
+                for entry_id, fields in entries:
+                    last = entry_id
+                    for queue in queues.get(fields["u"], ()):
+                        queue.put_nowait(fields["f"].encode())
+
+    async def lifespan(app):
+        task = asyncio.create_task(reader())
+        yield
+        task.cancel()
+
+    return Starlette(routes=[Route("/stream", stream)], lifespan=lifespan)
+
+
+def serve(kind: str, port: int) -> None:
+    import uvicorn
+
+    raise_nofile()
+    if kind == "baseline":
+        app = baseline_app()
+    else:
+        from backend.app import create_app, load_services
+        from services.notification.settings import NotificationSettings
+
+        app = create_app(NotificationSettings(), load_services(["notification"]))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=16384)
+
+
+# ---------------------------------------------------------------- client
+
+
+class Stream(asyncio.Protocol):
+    __slots__ = ("bench", "buffer", "opened", "request", "status", "transport")
+
+    def __init__(self, bench: Bench, request: bytes) -> None:
+        self.bench = bench
+        self.request = request
+        self.opened: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.buffer = b""
+        self.status = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        if not self.opened.done():
+            self.buffer += data
+            if b":connected" in self.buffer:
+                self.opened.set_result(self.buffer.startswith(b"HTTP/1.1 200"))
+                self.buffer = b""
+            return
+        self.buffer += data
+        *frames, self.buffer = self.buffer.split(b"\n\n")
+        for frame in frames:
+            match = _TS.search(frame)
+            if match:
+                self.bench.received(now - float(match.group(1)))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_result(False)
+        self.bench.lost += 1
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.count = 0
+        self.lost = 0
+
+    def received(self, latency: float) -> None:
+        self.count += 1
+        self.latencies.append(latency)
+
+    def take(self) -> list[float]:
+        values, self.latencies = self.latencies, []
+        return values
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def task_data(user: str, ts: float) -> dict:
+    """A task event's data, the size the api emits."""
+    task_id = str(uuid.uuid4())
+    task = {
+        "id": task_id,
+        "title": "Prepare the quarterly report",
+        "description": "Collect the numbers from finance and draft the summary.",
+        "status": "open",
+        "priority": "high",
+        "due_at": "2026-12-01T17:00:00Z",
+        "tags": ["work", "reports"],
+        "version": 3,
+        "created_at": "2026-11-20T09:00:00Z",
+        "updated_at": "2026-11-23T10:00:00Z",
+    }
+    changes = {"priority": ["medium", "high"]}
+    return {"user_id": user, "task": task, "version": 3, "changes": changes, "ts": ts}
+
+
+async def publish(redis, users: list[str]) -> None:
+    """Record one event per user, as the notification handler does."""
+    from services.notification.frames import encode_frame
+    from services.notification.history import _RECORD, FANOUT_STREAM, history_key
+
+    script = redis.register_script(_RECORD)
+    pipe = redis.pipeline(transaction=False)
+    for user in users:
+        event_id = str(uuid.uuid4())
+        data = task_data(user, time.time())
+        frame = encode_frame(event_id=event_id, event_type="com.taskflow.task.updated", data=data)
+        keys = [f"taskflow:notify:seen:{event_id}", history_key(user), FANOUT_STREAM, ""]
+        args = [user, frame, f"t:{event_id}", 100, 3600, 20000, 600, 0]
+        await script(keys=keys, args=args, client=pipe)
+    await pipe.execute()
+
+
+async def open_streams(port: int, requests: list[bytes], bench: Bench) -> list[Stream]:
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(200)
+    streams: list[Stream] = []
+
+    async def one(request: bytes) -> None:
+        async with gate:
+            _, protocol = await loop.create_connection(
+                lambda: Stream(bench, request), "127.0.0.1", port
+            )
+            if await asyncio.wait_for(protocol.opened, 60):
+                streams.append(protocol)
+
+    await asyncio.gather(*(one(r) for r in requests), return_exceptions=True)
+    return streams
+
+
+async def run_phase(kind: str, args: argparse.Namespace, redis_url: str, env: dict) -> dict:
+    from backend.platform.auth import issue_token
+    from backend.platform.redis import make_redis
+
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
+    server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: ASYNC220 (started once)
+    redis = make_redis(redis_url)
+    bench = Bench()
+    users = [str(uuid.uuid4()) for _ in range((args.connections + 2) // 3)]
+    requests = []
+    for n in range(args.connections):
+        user = users[n % len(users)]
+        if kind == "baseline":
+            requests.append(f"GET /stream?u={user} HTTP/1.1\r\nHost: b\r\n\r\n".encode())
+        else:
+            token = issue_token(user_id=uuid.UUID(user), secret=SECRET, minutes=120).token
+            requests.append(
+                f"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: b\r\n"
+                f"Authorization: Bearer {token}\r\n\r\n".encode()
+            )
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        warm = await open_streams(port, requests[:1], bench)
+        for stream in warm:
+            stream.transport.close()
+        await asyncio.sleep(1)
+        before = rss_kib(server.pid)
+        started = time.monotonic()
+        streams = await open_streams(port, requests, bench)
+        connect_seconds = time.monotonic() - started
+        await asyncio.sleep(3)
+        after = rss_kib(server.pid)
+        held = len(streams)
+        result = {"streams": held, "connect_s": connect_seconds}
+        result["rss_kib_per_conn"] = (after - before) / max(held, 1)
+        result["rss_total_mib"] = after / 1024
+
+        # fan-out: one event per user, each reaching that user's streams
+        bench.take()
+        await publish(redis, users)
+        deadline = time.monotonic() + 10
+        while bench.count < held and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        fanout = bench.take()
+        result.update(
+            fan_p50_ms=percentile(fanout, 50) * 1000,
+            fan_p99_ms=percentile(fanout, 99) * 1000,
+            fan_max_ms=max(fanout, default=float("nan")) * 1000,
+            fan_misses=held - len(fanout),
+        )
+
+        # sustained: 50 events/s to random users; backlog sampled each second
+        per_user = args.connections // len(users)
+        bench.count, expected, backlog = 0, 0, []
+        loop_start = time.monotonic()
+        tick = 1 / args.rate
+        n = 0
+        while time.monotonic() - loop_start < args.duration:
+            await publish(redis, [random.choice(users)])
+            expected += per_user
+            n += 1
+            if n % args.rate == 0:
+                backlog.append(expected - bench.count)
+            await asyncio.sleep(max(0, loop_start + n * tick - time.monotonic()))
+        await asyncio.sleep(1)
+        sustained = bench.take()
+        quarter = max(1, len(backlog) // 4)
+        result.update(
+            sus_events=n,
+            sus_p50_ms=percentile(sustained, 50) * 1000,
+            sus_p99_ms=percentile(sustained, 99) * 1000,
+            sus_missing=expected - bench.count,
+            backlog_first=sum(backlog[:quarter]) / quarter,
+            backlog_last=sum(backlog[-quarter:]) / quarter,
+            backlog_max=max(backlog, default=0),
+        )
+        for stream in streams:
+            stream.transport.close()
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        await redis.aclose()
+
+
+def report(ours: dict, base: dict, args: argparse.Namespace) -> None:
+    rows = [
+        ("streams held", "streams", "{:.0f}"),
+        ("connect all (s)", "connect_s", "{:.1f}"),
+        ("server RSS total (MiB)", "rss_total_mib", "{:.0f}"),
+        ("RSS per connection (KiB)", "rss_kib_per_conn", "{:.1f}"),
+        ("fan-out p50 (ms)", "fan_p50_ms", "{:.0f}"),
+        ("fan-out p99 (ms)", "fan_p99_ms", "{:.0f}"),
+        ("fan-out max (ms)", "fan_max_ms", "{:.0f}"),
+        ("fan-out misses", "fan_misses", "{:.0f}"),
+        (f"sustained {args.rate}/s events sent", "sus_events", "{:.0f}"),
+        ("sustained p50 (ms)", "sus_p50_ms", "{:.1f}"),
+        ("sustained p99 (ms)", "sus_p99_ms", "{:.1f}"),
+        ("sustained frames missing", "sus_missing", "{:.0f}"),
+        ("backlog, first quarter (frames)", "backlog_first", "{:.1f}"),
+        ("backlog, last quarter (frames)", "backlog_last", "{:.1f}"),
+        ("backlog max (frames)", "backlog_max", "{:.0f}"),
+    ]
+    print(f"\n{'metric':34} {'notification':>13} {'baseline':>10} {'ratio':>7}")
+    for label, key, fmt in rows:
+        a, b = ours.get(key, float("nan")), base.get(key, float("nan"))
+        ratio = f"{a / b:.2f}" if isinstance(b, (int, float)) and b else "—"
+        print(f"{label:34} {fmt.format(a):>13} {fmt.format(b):>10} {ratio:>7}")
+    grows = ours["backlog_last"] > max(2 * ours["backlog_first"], 50)
+    print(
+        f"\ngoals: RSS/conn ≤ 16 KiB: {ours['rss_kib_per_conn'] <= 16}; "
+        f"fan-out p99 ≤ 250 ms: {ours['fan_p99_ms'] <= 250}; "
+        f"zero misses: {ours['fan_misses'] == 0 and ours['sus_missing'] == 0}; "
+        f"backlog grows: {grows}"
+    )
+
+
+def run(coroutine):
+    try:
+        import uvloop
+
+        return uvloop.run(coroutine)
+    except ImportError:
+        return asyncio.run(coroutine)
+
+
+def main(args: argparse.Namespace) -> None:
+    raise_nofile()
+    with environment_urls() as (database_url, redis_url):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "JWT_SECRET": SECRET,
+            "EVENT_TRANSPORT": "dapr",
+            "LOG_LEVEL": "WARNING",
+            "NOTIFY_MAX_STREAMS_PER_USER": "3",
+        }
+        results = {}
+        for kind in ("notification", "baseline"):
+            print(f"▸ {kind}: {args.connections} streams …", file=sys.stderr, flush=True)
+            results[kind] = run(run_phase(kind, args, redis_url, env))
+            print(json.dumps(results[kind]), file=sys.stderr)
+    report(results["notification"], results["baseline"], args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 s sustained phase")
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--rate", type=int, default=50, help="sustained events per second")
+    parser.add_argument("--duration", type=float, default=None)
+    parser.add_argument("--serve", choices=("notification", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve:
+        serve(arguments.serve, arguments.port)
+    else:
+        arguments.duration = arguments.duration or (10.0 if arguments.quick else 60.0)
+        main(arguments)

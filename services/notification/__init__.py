@@ -1,0 +1,1 @@
+"""The notification service: each user's task events and reminders, live over SSE."""

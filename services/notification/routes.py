@@ -1,0 +1,122 @@
+"""`POST /api/v1/notifications/ticket` and `GET /api/v1/notifications/stream` (api.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import structlog
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from backend.platform.deps import PrincipalDep, RuntimeDep
+from backend.platform.errors import Problem, problem_response
+from backend.platform.runtime import Runtime
+from services.notification import auth, history, limits
+from services.notification.hub import Connection, hub_for
+from services.notification.settings import notification_settings
+from services.notification.stream import EventStream
+
+log = structlog.get_logger("taskflow.notification")
+_READY_SECONDS = 5.0
+_MAX_LAST_EVENT_ID = 200
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+class TicketRead(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/ticket", response_model=TicketRead)
+async def create_ticket(principal: PrincipalDep, runtime: RuntimeDep) -> TicketRead:
+    """A single-use ticket for `GET /stream?ticket=…`, for clients that cannot send headers."""
+    seconds = notification_settings(runtime).notify_ticket_seconds
+    ticket = await auth.issue_ticket(
+        runtime=runtime, user_id=str(principal.user_id), seconds=seconds
+    )
+    return TicketRead(ticket=ticket, expires_in=seconds)
+
+
+async def _open(request: Request, runtime: Runtime) -> EventStream:
+    """Authenticate, take a slot and resolve Last-Event-ID; the stream to serve."""
+    last_event_id = request.headers.get("last-event-id")
+    if last_event_id is not None and len(last_event_id) > _MAX_LAST_EVENT_ID:
+        raise Problem(422, f"Last-Event-ID: must be at most {_MAX_LAST_EVENT_ID} characters")
+    user_id = await auth.stream_user(request=request, runtime=runtime)
+    settings = notification_settings(runtime)
+    hub = hub_for(runtime)
+    if not hub.ready.is_set():
+        try:
+            await asyncio.wait_for(hub.ready.wait(), _READY_SECONDS)
+        except TimeoutError:
+            raise Problem(503, "Notifications are starting up: try again shortly") from None
+    slot_id = uuid.uuid4().hex
+    if not await limits.acquire_slot(
+        runtime.redis,
+        user_id=user_id,
+        slot_id=slot_id,
+        limit=settings.notify_max_streams_per_user,
+        ttl_seconds=settings.notify_slot_ttl_seconds,
+    ):
+        raise Problem(
+            429,
+            f"You already have {settings.notify_max_streams_per_user} open notification "
+            "streams: close one (e.g. another tab) and try again",
+            headers={"Retry-After": "5"},
+        )
+    resume_after = None
+    if last_event_id:
+        resume_after = await history.resume_position(
+            runtime.redis, user_id=user_id, last_event_id=last_event_id
+        )
+    connection = Connection(
+        user_id=user_id, slot_id=slot_id, max_pending=settings.notify_max_pending
+    )
+    return EventStream(
+        hub=hub,
+        connection=connection,
+        redis=runtime.redis,
+        settings=settings,
+        resume_after=resume_after,
+    )
+
+
+class StreamEndpoint:
+    """`GET /stream`: the caller's events as Server-Sent Events (`Last-Event-ID` resumes).
+
+    A raw ASGI endpoint, not a FastAPI route: a stream lives for hours, and FastAPI's
+    per-request machinery (dependency exit stacks, wrappers) would stay alive with it —
+    about a third of the memory each connection costs (docs/notifications.md)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _serve(scope, receive, send)
+
+
+async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
+    runtime: Runtime = scope["app"].state.runtime
+    try:
+        event_stream = await _open(Request(scope), runtime)
+    except Problem as exc:
+        response = problem_response(
+            exc.status, exc.detail, title=exc.title, instance=scope["path"], headers=exc.headers
+        )
+        await response(scope, receive, send)
+        return
+    except (RedisError, OSError):
+        log.warning("stream_open_failed_redis", exc_info=True)
+        response = problem_response(
+            503,
+            "Notifications are unavailable right now: try again shortly",
+            instance=scope["path"],
+            headers={"Retry-After": "5"},
+        )
+        await response(scope, receive, send)
+        return
+    await event_stream(scope, receive, send)
+
+
+router.routes.append(Route(f"{router.prefix}/stream", endpoint=StreamEndpoint(), methods=["GET"]))
