@@ -2,8 +2,8 @@
 
 Publish side: `POST /v1.0/publish/<pubsub>/<topic>` (query keys `metadata.*` kept, prefix
 stripped; `application/cloudevents+json` passes our envelope through, adding `topic`,
-`pubsubname` and trace fields; 204 / 404 unknown pub/sub / 401 without the API token / 500
-while `failing`), `GET /v1.0/healthz`. Delivery side: reads the app's `GET /dapr/subscribe`
+`pubsubname` and trace fields; 204 / 400 body that is not a JSON CloudEvent / 404 unknown
+pub/sub / 401 without the API token / 500 while `failing`), `GET /v1.0/healthz`. Delivery side: reads the app's `GET /dapr/subscribe`
 and POSTs each message to its route with `dapr-api-token` when an app token is set,
 interpreting the answer like Dapr: SUCCESS / empty 2xx → done, RETRY / unknown status /
 non-2xx / connection error → redelivered, DROP / 404 → dead-letter topic.
@@ -26,6 +26,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+CLOUDEVENTS_JSON = "application/cloudevents+json"
 
 
 @dataclass
@@ -80,14 +82,17 @@ class FakeDapr:
         }
         body = await request.body()
         topic = request.path_params["topic"]
-        if request.headers.get("content-type", "").startswith("application/cloudevents+json"):
-            event = orjson.loads(body)
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            payload = None
+        structured = request.headers.get("content-type", "").startswith(CLOUDEVENTS_JSON)
+        if payload is None or (structured and not isinstance(payload, dict)):
+            return JSONResponse({"errorCode": "ERR_PUBSUB_CLOUD_EVENTS_SER"}, status_code=400)
+        if structured:
+            event = payload
         else:  # Dapr wraps plain payloads itself
-            event = {
-                "id": secrets.token_hex(8),
-                "type": "com.dapr.event.sent",
-                "data": orjson.loads(body),
-            }
+            event = {"id": secrets.token_hex(8), "type": "com.dapr.event.sent", "data": payload}
         event.update({"topic": topic, "pubsubname": self.pubsub})
         event.setdefault("traceparent", f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01")
         event.setdefault("traceid", event["traceparent"])

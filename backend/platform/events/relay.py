@@ -77,7 +77,7 @@ class Relay:
         self._failures = 0
 
     async def relay_once(self) -> tuple[int, bool]:
-        """Publish one batch; returns (rows claimed, whether every claimed row was accepted)."""
+        """Publish one batch; returns (rows sendable, whether every sendable row was accepted)."""
         started = time.time_ns()
         async with self.pool.acquire() as connection, connection.transaction():
             records = await connection.fetch(_CLAIM, self.batch_size)
@@ -95,6 +95,8 @@ class Relay:
                 )
             }
             sendable = [row for row in rows if row.partition_key not in blocked]
+            if blocked:  # look again shortly, once the other relay has published its rows
+                asyncio.get_running_loop().call_later(0.02, self._wake.set)
             accepted = await self.transport.publish(connection, sendable) if sendable else set()
             if accepted:
                 await connection.execute(_MARK, list(accepted))
@@ -102,7 +104,7 @@ class Relay:
                 if row.id in accepted:
                     EVENTS_PUBLISHED.labels(row.topic).inc()
                     _trace_publish(row, started)
-            return len(rows), len(accepted) == len(sendable)
+            return len(sendable), len(accepted) == len(sendable)
 
     async def run(self) -> None:
         """Relay until cancelled: woken by NOTIFY, polling as a fallback, backing off on failure."""

@@ -4,11 +4,13 @@ the sidecar, readiness, the subscription routes and the app token."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import socket
 import uuid
 
 import httpx
+import orjson
 import pytest
 import uvicorn
 
@@ -200,3 +202,25 @@ async def test_deliveries_without_the_app_token_are_refused(dapr_stack):
         "/events/probe/task-events", content=b"{not json", headers={"dapr-api-token": APP_TOKEN}
     )
     assert malformed.json() == {"status": "DROP"}
+
+
+async def test_base64_envelopes_as_dapr_delivers_them_are_applied(dapr_stack, edb):
+    fake, client = dapr_stack
+    account = await signup(client)
+    task = (
+        await client.post("/api/v1/tasks", json={"title": "b64"}, headers=account.headers)
+    ).json()
+    assert await eventually(lambda: _published(fake, task["id"]))
+    event = dict(next(m.event for m in fake.published if m.event["subject"] == task["id"]))
+    event["data_base64"] = base64.b64encode(orjson.dumps(event.pop("data"))).decode()
+    event["datacontenttype"] = "application/json"
+    answer = await client.post(
+        "/events/probe/task-events",
+        content=orjson.dumps(event),
+        headers={"dapr-api-token": APP_TOKEN, "Content-Type": "application/cloudevents+json"},
+    )
+    assert answer.json() == {"status": "SUCCESS"}
+    title = await edb.fetchval(
+        "SELECT title FROM probe_tasks WHERE task_id = $1", uuid.UUID(task["id"])
+    )
+    assert title == "b64"
