@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +19,16 @@ SERVICES = tuple(SERVICE_PORTS)
 COMMAND_MODULES = ("backend.platform.events.cli", "backend.chat.cli")
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    """--data-dir, else DATA_DIR (environment or .env), else the per-user default."""
+    return Path(args.data_dir) if args.data_dir else Settings().data_dir
+
+
 def _up(args: argparse.Namespace) -> int:
     from backend.launcher import run_embedded
 
     return run_embedded(
-        host=args.host, port=args.port, data_dir=Path(args.data_dir), serve_web=not args.no_web
+        host=args.host, port=args.port, data_dir=_data_dir(args), serve_web=not args.no_web
     )
 
 
@@ -37,34 +41,41 @@ def _serve(args: argparse.Namespace) -> int:
 def _db_upgrade(args: argparse.Namespace) -> int:
     from backend.launcher import upgrade_database
 
-    upgrade_database(Settings(), data_dir=Path(args.data_dir), revision=args.revision)
+    upgrade_database(Settings(), data_dir=_data_dir(args), revision=args.revision)
     print("✓ database schema is up to date", file=sys.stderr)
     return 0
 
 
+def _port(value: str) -> int:
+    port = int(value) if value.isdigit() else -1
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port (1-65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
-    data_dir = os.environ.get("DATA_DIR") or str(default_data_dir())
+    data_dir_help = f"where data lives (default: DATA_DIR or {default_data_dir()})"
     parser = argparse.ArgumentParser(prog="taskflow", description="TaskFlow, the task manager.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="run everything in one process (embedded PostgreSQL/Redis)")
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=8000)
-    up.add_argument("--data-dir", default=data_dir, help=f"where data lives (default {data_dir})")
+    up.add_argument("--port", type=_port, default=8000)
+    up.add_argument("--data-dir", help=data_dir_help)
     up.add_argument("--no-web", action="store_true", help="do not serve the web app")
     up.set_defaults(handler=_up)
 
     serve = commands.add_parser("serve", help="run one service, as a container does")
     serve.add_argument("service", choices=SERVICES)
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--port", type=_port, default=None)
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     upgrade = db_commands.add_parser("upgrade", help="apply migrations (DATABASE_URL or embedded)")
     upgrade.add_argument("--revision", default="heads")
-    upgrade.add_argument("--data-dir", default=data_dir)
+    upgrade.add_argument("--data-dir", help=data_dir_help)
     upgrade.set_defaults(handler=_db_upgrade)
 
     for module_name in COMMAND_MODULES:

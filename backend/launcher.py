@@ -7,8 +7,10 @@ Whatever `up` starts, it stops on every way out: Ctrl-C, SIGTERM, or a failure h
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import os
+import signal
 import socket
 import sys
 import time
@@ -52,9 +54,18 @@ def ensure_port_free(host: str, port: int) -> None:
             raise CommandError(
                 f"port {port} on {host} needs privileges; pass --port 1024 or above"
             ) from None
-        except OSError:
+        except socket.gaierror as exc:
             raise CommandError(
-                f"port {port} on {host} is already in use; stop what uses it or pass --port"
+                f"cannot listen on {host!r} ({exc.strerror}); pass --host with an address "
+                "of this machine"
+            ) from None
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is already in use; stop what uses it or pass --port"
+                ) from None
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); pass another --host or --port"
             ) from None
 
 
@@ -62,6 +73,10 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
     """`taskflow serve <name>`: one service, configured from the environment."""
     from backend.app import create_app, load_services
 
+    if name not in available_services():
+        raise CommandError(
+            f"the {name} service is not part of this installation (no services/{name})"
+        )
     settings = Settings()
     settings.require_service_secrets()
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
@@ -141,16 +156,13 @@ def command_database(data_dir: Path) -> Iterator[str]:
 
 
 def upgrade_database(settings: Settings, *, data_dir: Path, revision: str) -> None:
+    """`taskflow db upgrade`: DATABASE_URL, or the embedded server of `data_dir` (the running
+    one of a `taskflow up`, or one started just for this)."""
     if settings.database_url is not None:
         migrate(settings.database_url, revision)
         return
-    data = DataDirectory(data_dir)
-    data.claim()
-    try:
-        with embedded_servers(settings.model_copy(update={"redis_url": "unused"}), data) as ready:
-            migrate(ready.database_url or "", revision)
-    finally:
-        data.release()
+    with command_database(data_dir) as url:
+        migrate(url, revision)
 
 
 class _Server(uvicorn.Server):
@@ -172,10 +184,22 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
+def public_url(host: str, port: int) -> str:
+    """Where a browser on this machine opens a server listening on `host`."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM before uvicorn serves: unwind, stopping what started
+
+
 def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> int:
     from backend.app import create_app, load_services
     from backend.web import DEFAULT_DIST
 
+    signal.signal(signal.SIGTERM, _interrupt)
     base = Settings()
     data = DataDirectory(data_dir)
     data.claim()
@@ -192,7 +216,7 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
             app = create_app(
                 settings, load_services(services), name="embedded", serve_web=serve_web
             )
-            url = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
+            url = public_url(host, port)
             web = settings.web_dist or DEFAULT_DIST
             if serve_web and not (web / "index.html").exists():
                 step(
@@ -203,8 +227,8 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
                 uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
             )
             server.banner = (
-                f"\nTaskFlow is running at {url}  (API docs: {url}/docs; "
-                f"services: {', '.join(services)}; data: {data.path})\nPress Ctrl-C to stop."
+                f"  services: {', '.join(services)}; data: {data.path}\n"
+                f"TaskFlow is running at {url}  (API docs: {url}/docs) — Ctrl-C to stop"
             )
             server.run()
             if not server.started:

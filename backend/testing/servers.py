@@ -8,12 +8,14 @@ machine needs nothing installed.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -21,6 +23,7 @@ import asyncpg
 from backend.migrations import upgrade
 
 _embedded_root: Path | None = None
+_embedded: dict[str, Any] = {}
 
 
 def _root() -> Path:
@@ -30,21 +33,22 @@ def _root() -> Path:
     return _embedded_root
 
 
+def _shared(kind: str) -> str:
+    """One embedded server of each kind per process, however many fixtures ask for it (a second
+    instance on the same data directory would stop the first); stopped when the process exits."""
+    if kind not in _embedded:
+        from backend.platform.embedded import EmbeddedPostgres, EmbeddedRedis
+
+        server = (EmbeddedPostgres if kind == "postgres" else EmbeddedRedis)(_root())
+        _embedded[kind] = (server, server.start())
+        atexit.register(server.stop)
+    return _embedded[kind][1]
+
+
 @contextlib.contextmanager
 def server_url() -> Iterator[str]:
     """A PostgreSQL server URL (its `postgres` database)."""
-    given = os.environ.get("TASKFLOW_TEST_DATABASE_URL")
-    if given:
-        yield given
-        return
-    from backend.platform.embedded.postgres import EmbeddedPostgres
-
-    server = EmbeddedPostgres(_root())
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
+    yield os.environ.get("TASKFLOW_TEST_DATABASE_URL") or _shared("postgres")
 
 
 def _with_database(url: str, name: str) -> str:
@@ -84,15 +88,4 @@ def test_database() -> Iterator[str]:
 
 @contextlib.contextmanager
 def test_redis_url() -> Iterator[str]:
-    given = os.environ.get("TASKFLOW_TEST_REDIS_URL")
-    if given:
-        yield given
-        return
-    from backend.platform.embedded.redis import EmbeddedRedis
-
-    server = EmbeddedRedis(_root())
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
+    yield os.environ.get("TASKFLOW_TEST_REDIS_URL") or _shared("redis")

