@@ -57,5 +57,12 @@ def test_dashboard_uses_only_exported_metrics():
 def test_the_alerts_cover_what_operators_must_hear_about():
     rules = yaml.safe_load((ROOT / "monitoring" / "alerts.yml").read_text())
     text = json.dumps(rules)
-    for needle in ("up{", "5..", "histogram_quantile(0.99", "oldest_unpublished", "dead_letters"):
+    for needle in (
+        "up{",
+        "5..",
+        "histogram_quantile(0.99",
+        "oldest_unpublished",
+        "dead_letters",
+        "reminders_lateness",
+    ):
         assert needle in text, needle
