@@ -12,9 +12,12 @@ from collections.abc import Iterator
 
 from services.notification.frames import Frame
 
+OPENING_AT_ONCE = 16
+
 
 class Connection:
     __slots__ = (
+        "beat",
         "closed",
         "heartbeat_due",
         "last_sid",
@@ -39,6 +42,8 @@ class Connection:
         self.next_send_at = 0.0
         self.sending_since = 0.0
         self.heartbeat_due = False
+        self.beat = 0
+        """Which heartbeat slice the stream belongs to (heartbeats are staggered)."""
         self.closed = False
         self.reason = ""
         """Why the stream ended: "disconnected", "overflow", "stalled", "resync", "shutdown"."""
@@ -102,8 +107,14 @@ class Hub:
         self.users: dict[str, set[Connection]] = {}
         self.ready = asyncio.Event()
         """Set once the fan-out reader knows its start position (streams wait for it)."""
+        self.added = 0
+        self.opening = asyncio.Semaphore(OPENING_AT_ONCE)
+        """Bounds streams being opened at once, so a reconnect storm queues here instead of
+        exhausting the shared Redis connection pool (which fails fast, not waits)."""
 
     def add(self, connection: Connection) -> None:
+        self.added += 1
+        connection.beat = self.added
         self.users.setdefault(connection.user_id, set()).add(connection)
 
     def remove(self, connection: Connection) -> None:
@@ -134,11 +145,13 @@ class Hub:
         for connection in tuple(self.connections()):
             connection.close(reason)
 
-    def heartbeat(self) -> None:
-        """Ask every stream to send a heartbeat comment."""
+    def heartbeat(self, *, tick: int, slices: int) -> None:
+        """Ask one slice of the streams to send a heartbeat comment: called every tick, so
+        each stream beats once per `slices` ticks and 10,000 streams never write at once."""
         for connection in self.connections():
-            connection.heartbeat_due = True
-            connection.wake()
+            if connection.beat % slices == tick % slices:
+                connection.heartbeat_due = True
+                connection.wake()
 
     def evict_stalled(self, *, now: float, timeout: float) -> int:
         """Cancel streams whose current write started more than `timeout` seconds ago."""

@@ -93,30 +93,26 @@ class StreamEndpoint:
     about a third of the memory each connection costs (docs/notifications.md)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _serve(scope, receive, send)
-
-
-async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
-    runtime: Runtime = scope["app"].state.runtime
-    try:
-        event_stream = await _open(Request(scope), runtime)
-    except Problem as exc:
-        response = problem_response(
-            exc.status, exc.detail, title=exc.title, instance=scope["path"], headers=exc.headers
-        )
+        runtime: Runtime = scope["app"].state.runtime
+        try:
+            async with hub_for(runtime).opening:
+                event_stream = await _open(Request(scope), runtime)
+        except Problem as exc:
+            response = problem_response(
+                exc.status, exc.detail, title=exc.title, instance=scope["path"], headers=exc.headers
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("stream_open_failed", error=f"{type(exc).__name__}: {exc}")
+            response = problem_response(
+                503,
+                "Notifications are unavailable right now: try again shortly",
+                instance=scope["path"],
+                headers={"Retry-After": "5"},
+            )
+        else:
+            await event_stream(scope, receive, send)
+            return
         await response(scope, receive, send)
-        return
-    except (RedisError, OSError):
-        log.warning("stream_open_failed_redis", exc_info=True)
-        response = problem_response(
-            503,
-            "Notifications are unavailable right now: try again shortly",
-            instance=scope["path"],
-            headers={"Retry-After": "5"},
-        )
-        await response(scope, receive, send)
-        return
-    await event_stream(scope, receive, send)
 
 
 router.routes.append(Route(f"{router.prefix}/stream", endpoint=StreamEndpoint(), methods=["GET"]))

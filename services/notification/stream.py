@@ -36,6 +36,8 @@ async def _until_disconnect(receive: Receive) -> None:
 class EventStream:
     """The ASGI response of `GET /api/v1/notifications/stream` for one held slot."""
 
+    __slots__ = ("connection", "hub", "redis", "resume_after", "settings")
+
     def __init__(
         self,
         *,
@@ -66,7 +68,7 @@ class EventStream:
                 await self._replay(send)
             await self._pump(send)
             if connection.reason != "disconnected":
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await self._write(send, b"", more=False)
         except asyncio.CancelledError:
             if connection.reason != "stalled":
                 raise
@@ -84,10 +86,11 @@ class EventStream:
                     self.redis, user_id=connection.user_id, slot_id=connection.slot_id
                 )
 
-    async def _write(self, send: Send, body: bytes) -> None:
+    async def _write(self, send: Send, body: bytes, *, more: bool = True) -> None:
+        """Send, with the start time on record for the stalled-stream watchdog."""
         connection = self.connection
         connection.sending_since = asyncio.get_running_loop().time()
-        await send({"type": "http.response.body", "body": body, "more_body": True})
+        await send({"type": "http.response.body", "body": body, "more_body": more})
         connection.sending_since = 0.0
 
     async def _replay(self, send: Send) -> None:
@@ -122,4 +125,7 @@ class EventStream:
                     connection.next_send_at = loop.time() + interval
                     await self._write(send, frame.data)
                 continue
-            await connection.wait()
+            # Idle: wait inline (no extra coroutine) — most of 10,000 streams sit here.
+            connection.waiter = loop.create_future()
+            await connection.waiter
+            connection.waiter = None

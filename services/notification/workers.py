@@ -49,20 +49,20 @@ async def housekeeping_worker(runtime: Runtime) -> None:
     settings = notification_settings(runtime)
     hub = hub_for(runtime)
     loop = asyncio.get_running_loop()
-    next_heartbeat = loop.time() + settings.notify_heartbeat_seconds
     next_refresh = loop.time() + settings.notify_slot_ttl_seconds / 3
     tick = min(_TICK_SECONDS, settings.notify_heartbeat_seconds / 2)
+    slices = max(1, round(settings.notify_heartbeat_seconds / tick))
+    ticks = 0
     while True:
         await asyncio.sleep(tick)
+        ticks += 1
         now = loop.time()
         if _server_exiting():
             hub.close_all("shutdown")
         evicted = hub.evict_stalled(now=now, timeout=settings.notify_send_timeout_seconds)
         if evicted:
             log.info("stalled_streams_evicted", count=evicted)
-        if now >= next_heartbeat:
-            next_heartbeat = now + settings.notify_heartbeat_seconds
-            hub.heartbeat()
+        hub.heartbeat(tick=ticks, slices=slices)
         if now >= next_refresh:
             next_refresh = now + settings.notify_slot_ttl_seconds / 3
             await _refresh(runtime, hub, settings.notify_slot_ttl_seconds)
