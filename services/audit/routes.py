@@ -1,0 +1,104 @@
+"""`/api/v1/audit*`: the caller's own trail, a task's history, and the chain's verification."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel
+
+from backend.platform.deps import PrincipalDep, SessionDep
+from backend.platform.errors import Problem
+from backend.platform.events.cloudevent import EventType
+from services.audit.queries import TrailFilter, task_history, trail, verify_trail
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+Limit = Annotated[int, Query(ge=1, le=200, description="entries per page (1 to 200)")]
+Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
+TYPES = {str(t) for t in EventType}
+
+
+class AuditEntry(BaseModel):
+    id: str
+    event_id: str
+    seq: int
+    type: str
+    task_id: str | None
+    time: datetime
+    actor: dict[str, Any] | None
+    changes: dict[str, Any]
+    version: int | None
+    title: str | None
+    details: dict[str, Any] | None
+    summary: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+class BadEntry(BaseModel):
+    seq: int | None
+    event_id: str | None
+    reason: str
+
+
+class ChainVerification(BaseModel):
+    ok: bool
+    checked: int
+    first_bad: BadEntry | None
+
+
+def _event_types(values: list[str]) -> tuple[str, ...]:
+    """Full names (com.taskflow.task.completed) or short ones (task.completed)."""
+    types = []
+    for value in values:
+        name = value if value.startswith("com.taskflow.") else f"com.taskflow.{value}"
+        if name not in TYPES:
+            raise Problem(400, f"type: {value!r} is not one of {', '.join(sorted(TYPES))}")
+        types.append(name)
+    return tuple(types)
+
+
+@router.get("/verify", response_model=ChainVerification)
+async def verify(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    result = await verify_trail(session, user_id=principal.user_id)
+    return {"ok": result.ok, "checked": result.checked, "first_bad": result.first_bad}
+
+
+@router.get("/tasks/{task_id}", response_model=AuditPage)
+async def task_trail(
+    task_id: uuid.UUID,
+    principal: PrincipalDep,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    items, next_cursor = await task_history(
+        session, user_id=principal.user_id, task_id=task_id, limit=limit, cursor=cursor
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("", response_model=AuditPage)
+async def user_trail(
+    principal: PrincipalDep,
+    session: SessionDep,
+    type: Annotated[list[str], Query(max_length=10, description="event type; repeatable")] = [],  # noqa: B006
+    task_id: uuid.UUID | None = None,
+    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    to: AwareDatetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    if from_ is not None and to is not None and from_ >= to:
+        raise Problem(400, "from: must be before to")
+    filters = TrailFilter(types=_event_types(type), task_id=task_id, since=from_, until=to)
+    items, next_cursor = await trail(
+        session, user_id=principal.user_id, filters=filters, limit=limit, cursor=cursor
+    )
+    return {"items": items, "next_cursor": next_cursor}
