@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from backend.platform.events.delivery import DeliveryWorker
-from backend.platform.events.outbox import add_to_outbox
+from backend.platform.events.outbox import OutboxEvent, outbox_values
 from backend.platform.events.relay import Relay
 from backend.platform.events.subscriptions import Subscription
 from backend.platform.events.transports import Transport
@@ -75,8 +76,14 @@ class EventBus:
             if not await self.dapr.send(topic, event, partition_key=key):
                 raise PublishError(f"the Dapr sidecar did not accept the event for {topic}")
             return
+        # Idempotent by event id: a publisher retrying after a crash between this commit and
+        # its own bookkeeping (the reminder service's lease) must not fail on the unique key.
         async with self.runtime.sessions() as session, session.begin():
-            add_to_outbox(session, topic=topic, event=event)
+            await session.execute(
+                pg_insert(OutboxEvent)
+                .values(outbox_values(topic=topic, event=event))
+                .on_conflict_do_nothing(index_elements=["event_id"])
+            )
 
 
 class PublishError(Exception):

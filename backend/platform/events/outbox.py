@@ -35,12 +35,17 @@ class OutboxEvent(Base):
 
 def add_to_outbox(session: AsyncSession, *, topic: str, event: dict[str, Any]) -> OutboxEvent:
     """Stage `event` for publishing; it commits (or rolls back) with the caller's transaction."""
-    row = OutboxEvent(
-        event_id=uuid.UUID(event["id"]),
-        topic=topic,
-        partition_key=str(event.get("partitionkey") or event["subject"]),
-        event_type=event["type"],
-        event=event,
-    )
+    row = OutboxEvent(**outbox_values(topic=topic, event=event))
     session.add(row)
     return row
+
+
+def outbox_values(*, topic: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The outbox row's columns for a CloudEvent (id, partition key and type come from it)."""
+    return {
+        "event_id": uuid.UUID(event["id"]),
+        "topic": topic,
+        "partition_key": str(event.get("partitionkey") or event["subject"]),
+        "event_type": event["type"],
+        "event": event,
+    }

@@ -158,3 +158,28 @@ async def test_an_older_version_arriving_late_never_overwrites_a_newer_one(local
         "SELECT version, title FROM probe_tasks WHERE task_id = $1", uuid.UUID(task_id)
     )
     assert (view["version"], view["title"]) == (3, "newest")
+
+
+async def test_publishing_the_same_event_twice_delivers_it_once(local_app, edb):
+    # A publisher that retries after a crash between its commit and its own bookkeeping (the
+    # reminder service's lease) sends the same event id again: it must succeed, once.
+    from backend.platform.events.cloudevent import make_cloudevent
+
+    task_id = str(uuid.uuid4())
+    event = make_cloudevent(
+        type="com.taskflow.task.updated",
+        source="test",
+        subject=task_id,
+        data={"user_id": str(uuid.uuid4()), "task": {"id": task_id, "title": "once"}, "version": 1},
+    )
+    bus = local_app.state.runtime.events
+    await bus.publish(topic="task-events", event=event)
+    await bus.publish(topic="task-events", event=event)
+
+    assert await eventually(lambda: applied(edb, task_id)) == [1]
+    stored = await edb.fetchval(
+        "SELECT count(*) FROM outbox WHERE event_id = $1", uuid.UUID(event["id"])
+    )
+    assert stored == 1
+    await asyncio.sleep(0.3)  # a second delivery would land by now
+    assert await applied(edb, task_id) == [1]
