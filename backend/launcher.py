@@ -69,6 +69,9 @@ def ensure_port_free(host: str, port: int) -> None:
             ) from None
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def serve_service(name: str, *, host: str, port: int | None) -> int:
     """`taskflow serve <name>`: one service, configured from the environment."""
     from backend.app import create_app, load_services
@@ -82,7 +85,17 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
     ensure_port_free(host, port)
     app = create_app(settings, load_services([name]), name=name, serve_web=name == "api")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    # Open streams (SSE, chat) get GRACEFUL_SHUTDOWN_SECONDS to finish after SIGTERM, well
+    # inside the pod's 30 s grace period, so the lifespan's shutdown (flushing the audit
+    # buffer, releasing claims) always runs before Kubernetes sends SIGKILL.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
     return 0
 
 
@@ -224,7 +237,14 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
                     "(or 'npm ci && npm run build' in frontend/)"
                 )
             server = _Server(
-                uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+                uvicorn.Config(
+                    app,
+                    host=host,
+                    port=port,
+                    log_level="warning",
+                    lifespan="on",
+                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                )
             )
             server.banner = (
                 f"  services: {', '.join(services)}; data: {data.path}\n"
