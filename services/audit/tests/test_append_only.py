@@ -45,7 +45,7 @@ async def test_the_trigger_refuses_truncate_of_the_table_and_of_a_partition(db, 
 
 async def test_the_service_role_can_write_and_read_but_not_change(database_url, db, row):
     # `?role=` makes every statement of these connections run as taskflow_audit
-    as_role = f"{database_url}?role=taskflow_audit"
+    as_role = f"{database_url}{'&' if '?' in database_url else '?'}role=taskflow_audit"
     writer = AuditWriter(as_role, WriterConfig(flush_size=1))
     user = str(uuid.uuid4())
     try:
