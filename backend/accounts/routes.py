@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from backend.accounts import service
+from backend.accounts import service, tokens
 from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
 from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
@@ -50,8 +50,16 @@ async def login(
 
 
 @router.post("/logout", status_code=204)
-async def logout(principal: PrincipalDep, redis: RedisDep, response: Response) -> Response:
-    await revoke(principal, redis=redis)
+async def logout(
+    principal: PrincipalDep, redis: RedisDep, session: SessionDep, response: Response
+) -> Response:
+    """The token sent no longer works: a session's JWT is revoked, a personal token deleted."""
+    if tokens.is_personal_principal(principal):
+        await tokens.revoke_token(
+            session, user_id=principal.user_id, token_id=tokens.token_id(principal)
+        )
+    else:
+        await revoke(principal, redis=redis)
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
@@ -59,3 +60,28 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserRead
+
+
+class PersonalTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
+    """Days until the token stops working; omitted or null: it works until revoked."""
+
+
+class PersonalTokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    """The token's first characters, to recognise it; never the token itself."""
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+
+
+class PersonalTokenCreated(PersonalTokenRead):
+    token: str
+    """The token, shown this once: only its hash is stored."""

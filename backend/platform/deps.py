@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts import tokens
 from backend.platform.auth import SESSION_COOKIE, Principal, decode_token, unauthorized
 from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
@@ -55,9 +56,12 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    """The caller, from a JWT (header or session cookie) or a personal access token."""
     token = bearer_token(request)
     if not token:
         raise unauthorized()
+    if tokens.is_personal_token(token):
+        return await tokens.authenticate(token, engine=runtime.engine)
     return await decode_token(token, secret=runtime.settings.jwt_key, redis=runtime.redis)
 
 

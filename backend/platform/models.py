@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "backend.accounts.models",
     "backend.tags.models",
     "backend.tasks.models",
+    "backend.assistant.models",
     "backend.platform.events.outbox",
     "services.audit.models",
 )

@@ -43,7 +43,14 @@ class Settings(BaseSettings):
     internal_secret: SecretStr | None = None
 
     anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"
+    anthropic_base_url: str | None = None
+    """Another address for the Messages API (a proxy or gateway); default Anthropic's."""
+    anthropic_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    anthropic_max_retries: int = Field(default=2, ge=0, le=10)
+    chat_max_steps: int = Field(default=8, ge=1, le=32)
+    """Model calls one chat message may take (each tool round is one more)."""
+    chat_messages_per_minute: int = Field(default=20, ge=1)
 
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str | None = None

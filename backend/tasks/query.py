@@ -8,19 +8,17 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, tuple_
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.platform.errors import Problem
-from backend.tags.models import Tag, task_tags
-from backend.tasks.models import DUE_SORT_SQL, PRIORITIES, Task
+from backend.tasks.models import PRIORITIES
 from backend.tasks.schemas import task_payload
+from backend.tasks.sql import PageQuery, fetch_page, page_sql
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_DUE_DESC_SQL = "coalesce(due_at, '-infinity'::timestamptz)"
 
 
 @dataclass(frozen=True)
@@ -32,20 +30,6 @@ class TaskFilter:
     due_before: datetime | None = None
     due_after: datetime | None = None
     deleted: bool = False
-
-
-def _sort_expression(sort: str) -> tuple[ColumnElement[Any], bool]:
-    """(expression, descending) for a sort key of api.md."""
-    descending = sort.startswith("-")
-    name = sort.lstrip("-")
-    if name == "due_date":
-        sql = _DUE_DESC_SQL if descending else DUE_SORT_SQL
-        return literal_column(sql), descending
-    if name == "priority":
-        return Task.priority, descending
-    if name == "title":
-        return func.lower(Task.title), descending
-    return Task.created_at, descending
 
 
 def encode_cursor(sort: str, value: Any, task_id: uuid.UUID) -> str:
@@ -71,47 +55,24 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
     return value, parsed_id
 
 
-def _search_query(text: str) -> ColumnElement[Any] | None:
+def _search_query(text: str) -> str | None:
     words = _WORD.findall(text.lower())[:16]
     if not words:
         return None
-    query = " & ".join(f"{word}:*" for word in words)
-    return Task.search_vector.op("@@")(func.to_tsquery("simple", query))
+    return " & ".join(f"{word}:*" for word in words)
 
 
-_COLUMNS = [c for c in Task.__table__.c if c.key != "search_vector"]
-_TAG_NAMES = (
-    select(func.array_agg(aggregate_order_by(Tag.name, func.lower(Tag.name))))
-    .select_from(task_tags.join(Tag, Tag.id == task_tags.c.tag_id))
-    .where(task_tags.c.task_id == Task.id)
-    .scalar_subquery()
-    .label("tag_names")
-)
-
-
-def _filtered(user_id: uuid.UUID, f: TaskFilter) -> Select[Any]:
-    """Rows of the task columns plus `tag_names`, without loading ORM objects (pages are hot)."""
-    query = select(*_COLUMNS, _TAG_NAMES).where(Task.user_id == user_id)
-    query = query.where(Task.deleted_at.isnot(None) if f.deleted else Task.deleted_at.is_(None))
-    if f.status:
-        query = query.where(Task.status == f.status)
-    if f.priorities:
-        query = query.where(Task.priority.in_([PRIORITIES.index(p) for p in f.priorities]))
-    if f.due_before is not None:
-        query = query.where(Task.due_at < f.due_before)
-    if f.due_after is not None:
-        query = query.where(Task.due_at >= f.due_after)
-    for name in dict.fromkeys(t.lower() for t in f.tags):
-        has_tag = (
-            select(task_tags.c.task_id)
-            .join(Tag, Tag.id == task_tags.c.tag_id)
-            .where(task_tags.c.task_id == Task.id, func.lower(Tag.name) == name)
-            .exists()
-        )
-        query = query.where(has_tag)
-    if f.q and (search := _search_query(f.q)) is not None:
-        query = query.where(search)
-    return query
+def _page_query(user_id: uuid.UUID, f: TaskFilter) -> PageQuery:
+    return PageQuery(
+        user_id=user_id,
+        deleted=f.deleted,
+        status=f.status,
+        priorities=[PRIORITIES.index(p) for p in f.priorities],
+        due_before=f.due_before,
+        due_after=f.due_after,
+        tags=list(dict.fromkeys(t.lower() for t in f.tags)),
+        tsquery=_search_query(f.q) if f.q else None,
+    )
 
 
 async def list_tasks(
@@ -124,17 +85,15 @@ async def list_tasks(
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the user's tasks as API payloads, and the cursor of the next page."""
-    expression, descending = _sort_expression(sort)
-    query = _filtered(user_id, filters).add_columns(expression.label("sort_value"))
-    if cursor:
-        value, after_id = decode_cursor(cursor, sort)
-        key = tuple_(expression, Task.id)
-        query = query.where(key < (value, after_id) if descending else key > (value, after_id))
-    order = (expression.desc(), Task.id.desc()) if descending else (expression, Task.id)
-    rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
-    items = [task_payload(row, tags=row.tag_names or []) for row in rows[:limit]]
+    after = decode_cursor(cursor, sort) if cursor else None
+    sql, params = page_sql(_page_query(user_id, filters), sort=sort, after=after, limit=limit)
+    rows = await fetch_page(session, sql, params)
+    # task_payload reads attributes; a namespace per record is cheaper than ORM rows.
+    items = [
+        task_payload(SimpleNamespace(**row), tags=row["tag_names"] or []) for row in rows[:limit]
+    ]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(sort, last.sort_value, last.id)
+        next_cursor = encode_cursor(sort, last["sort_value"], last["id"])
     return items, next_cursor

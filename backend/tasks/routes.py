@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
-from backend.accounts.deps import CurrentUser
 from backend.platform.deps import PrincipalDep, SessionDep
 from backend.platform.responses import json_response
 from backend.tasks import service
@@ -25,6 +24,7 @@ from backend.tasks.schemas import (
     TaskUpdate,
     task_payload,
 )
+from backend.tasks.sql import user_timezone
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
@@ -93,13 +93,14 @@ async def list_(
 
 
 @router.post("", status_code=201, response_model=TaskRead)
-async def create(data: TaskCreate, user: CurrentUser, session: SessionDep) -> Response:
+async def create(data: TaskCreate, principal: PrincipalDep, session: SessionDep) -> Response:
+    user_id = principal.user_id
     task = await service.create_task(
         session,
-        user_id=user.id,
-        default_timezone=user.timezone,
+        user_id=user_id,
+        default_timezone=await user_timezone(session, user_id),
         data=data,
-        actor=service.user_actor(user.id),
+        actor=service.user_actor(user_id),
     )
     return _read(task, status_code=201, headers={"Location": f"/api/v1/tasks/{task.id}"})
 

@@ -24,6 +24,7 @@ from backend.tasks.schemas import (
     iso,
     task_payload,
 )
+from backend.tasks.sql import insert_task_with_event
 
 SOURCE = "taskflow/api"
 EDITABLE = (
@@ -164,16 +165,15 @@ async def _apply(
     _validate(task)
 
 
-def _stage_event(
-    session: AsyncSession,
+def _task_event(
     task: Task,
     event_type: EventType,
     *,
     changes: dict[str, list[Any]],
     actor: dict[str, str],
-) -> None:
+) -> dict[str, Any]:
     payload = task_payload(task)
-    event = make_cloudevent(
+    return make_cloudevent(
         type=event_type,
         source=SOURCE,
         subject=str(task.id),
@@ -186,6 +186,17 @@ def _stage_event(
             "actor": actor,
         },
     )
+
+
+def _stage_event(
+    session: AsyncSession,
+    task: Task,
+    event_type: EventType,
+    *,
+    changes: dict[str, list[Any]],
+    actor: dict[str, str],
+) -> None:
+    event = _task_event(task, event_type, changes=changes, actor=actor)
     add_to_outbox(session, topic=TASK_EVENTS, event=event)
 
 
@@ -227,9 +238,9 @@ async def create_task(
     if series is not None and task.recurrence is not None:
         task.series_id = series[0]
         task.recurrence = {**task.recurrence, "index": series[1]}
-    session.add(task)
-    await session.flush()
-    _stage_event(session, task, EventType.TASK_CREATED, changes={}, actor=actor)
+    # The hottest write: task, tags and event in one raw statement (see backend/tasks/sql.py).
+    event = _task_event(task, EventType.TASK_CREATED, changes={}, actor=actor)
+    await insert_task_with_event(session, task, topic=TASK_EVENTS, event=event)
     return task
 
 

@@ -40,6 +40,7 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
         "jwt_secret": TEST_SECRET,
         "internal_secret": "internal-" + "y" * 40,
         "log_level": "WARNING",
+        "anthropic_api_key": None,  # never a real key: the chat tests replay recordings
         **overrides,
     }
     return Settings(_env_file=None, **values)

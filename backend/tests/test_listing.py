@@ -76,6 +76,33 @@ async def test_sorts(client):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
 
 
+async def test_every_sort_pages_through_all_tasks_one_at_a_time(client):
+    user = await signup(client)
+    await seed(
+        client,
+        user,
+        [
+            {"title": "b", "priority": "low", "due_at": "2026-12-02T10:00:00Z"},
+            {"title": "C", "priority": "urgent"},
+            {"title": "a", "priority": "low", "due_at": "2026-12-01T10:00:00Z"},
+            {"title": "d", "priority": "urgent"},
+            {"title": "B", "priority": "medium", "due_at": "2026-12-01T10:00:00Z"},
+        ],
+    )
+    for sort in ("due_date", "-due_date", "priority", "-priority", "title", "-title",
+                 "created_at", "-created_at"):  # fmt: skip
+        whole = await titles(client, user, sort=sort)
+        paged, cursor = [], None
+        while True:
+            params = {"sort": sort, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/api/v1/tasks", params=params, headers=user.headers)).json()
+            paged += [task["title"] for task in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert sorted(whole) == ["B", "C", "a", "b", "d"]
+        assert paged == whole, sort
+
+
 async def test_search_matches_words_and_prefixes_in_title_and_description(client):
     user = await signup(client)
     await seed(

@@ -82,6 +82,35 @@ async def test_failed_and_no_op_requests_write_no_event(client, alice, db):
     assert await db.fetchval("SELECT count(*) FROM outbox") == before
 
 
+async def test_a_task_created_and_completed_in_one_transaction_is_saved_completed(app, alice, db):
+    runtime = app.state.runtime
+    user_id = uuid.UUID(alice.id)
+    async with runtime.sessions() as session, session.begin():
+        task = await service.create_task(
+            session,
+            user_id=user_id,
+            default_timezone="UTC",
+            data=TaskCreate(title="quick one", tags=["errand"]),
+            actor=service.user_actor(user_id),
+        )
+        await service.complete_task(session, task=task, actor=service.user_actor(user_id))
+    row = await db.fetchrow("SELECT status, version FROM tasks WHERE id = $1", task.id)
+    assert (row["status"], row["version"]) == ("completed", 2)
+    tags = await db.fetch(
+        "SELECT tags.name FROM task_tags JOIN tags ON tags.id = task_tags.tag_id "
+        "WHERE task_tags.task_id = $1",
+        task.id,
+    )
+    assert [t["name"] for t in tags] == ["errand"]
+    events = await db.fetch(
+        "SELECT event_type FROM outbox WHERE partition_key = $1 ORDER BY id", str(task.id)
+    )
+    assert [e["event_type"] for e in events] == [
+        "com.taskflow.task.created",
+        "com.taskflow.task.completed",
+    ]
+
+
 async def test_a_rolled_back_mutation_leaves_no_event(app, alice, db):
     runtime = app.state.runtime
     with pytest.raises(RuntimeError):

@@ -1,0 +1,1 @@
+"""The assistant: task tools shared by the chat endpoint and the MCP server."""

@@ -1,0 +1,1 @@
+"""TaskFlow's task tools served to MCP clients: over stdio (`taskflow mcp`) and HTTP (/mcp)."""
