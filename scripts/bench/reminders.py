@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -94,6 +95,8 @@ async def replica(url: str, prefix: str, design: str, stop_ms: int) -> list[str]
     async def publish(event: dict) -> None:
         published.append(f"{event['id']} {now_ms()}")
 
+    gc.collect()  # as the service's app does once started (backend/app.py)
+    gc.freeze()
     if design == "firing":
         loop = FiringLoop(schedule=schedule, publish=publish, config=FiringConfig())
         task = asyncio.create_task(loop.run())

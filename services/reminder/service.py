@@ -39,6 +39,7 @@ async def fire_reminders(runtime: Runtime) -> None:
             concurrency=settings.reminder_publish_concurrency,
             max_sleep=settings.reminder_max_sleep_seconds,
             late_after_ms=settings.reminder_late_after_ms,
+            lookahead_ms=settings.reminder_lookahead_ms,
         ),
     )
     await loop.run()

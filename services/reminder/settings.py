@@ -19,7 +19,10 @@ class ReminderSettings(Settings):
     reminder_max_sleep_seconds: float = Field(default=1.0, gt=0, le=60)
     """Longest sleep between looks at the schedule (wake-ups normally come by pub/sub)."""
     reminder_late_after_ms: int = Field(default=1000, ge=0)
-    """A reminder claimed later than this after its fire time is sent with `late: true`."""
+    """A reminder published later than this after its fire time is sent with `late: true`."""
+    reminder_lookahead_ms: int = Field(default=500, ge=0, le=60_000)
+    """How long before their fire time reminders are claimed and their events built, so that
+    at the fire time only the publish is left (0: claim at the fire time)."""
 
 
 def load_settings(runtime: Runtime) -> ReminderSettings:

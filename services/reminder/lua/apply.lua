@@ -1,5 +1,6 @@
 -- Replace a task's scheduled reminders with those of a newer task version, atomically.
--- KEYS[1] schedule zset, KEYS[2] leases zset, KEYS[3] the task's state (JSON string)
+-- KEYS[1] schedule zset, KEYS[2] leases zset, KEYS[3] the task's state (JSON string),
+-- KEYS[4] the lease epoch (bumped when a claimed member is cancelled: see claim.lua)
 -- ARGV[1] version, ARGV[2] meta JSON, ARGV[3] "1" if the task is live, ARGV[4] reference ms
 -- (reminders due before it are not new), ARGV[5] ttl seconds, ARGV[6] wake channel,
 -- ARGV[7..] member, fire ms pairs. Returns -1 for a stale version, else members scheduled.
@@ -40,7 +41,7 @@ end
 for _, m in ipairs(state.members) do
   if not keep[m] then
     redis.call('ZREM', KEYS[1], m)
-    redis.call('ZREM', KEYS[2], m)
+    if redis.call('ZREM', KEYS[2], m) == 1 then redis.call('INCR', KEYS[4]) end
   end
 end
 local members, earliest = {}, nil
