@@ -10,13 +10,15 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.platform.deps import PrincipalDep, RuntimeDep
 from backend.platform.errors import Problem, problem_response
 from backend.platform.runtime import Runtime
 from services.notification import auth, history, limits
-from services.notification.hub import Connection, hub_for
+from services.notification.connection import Connection
+from services.notification.hub import Hub, hub_for
+from services.notification.metrics import SSE_REFUSED
 from services.notification.settings import notification_settings
 from services.notification.stream import EventStream
 
@@ -74,14 +76,13 @@ async def _open(request: Request, runtime: Runtime) -> EventStream:
             runtime.redis, user_id=user_id, last_event_id=last_event_id
         )
     connection = Connection(
-        user_id=user_id, slot_id=slot_id, max_pending=settings.notify_max_pending
+        user_id=user_id,
+        slot_id=slot_id,
+        max_pending=settings.notify_max_pending,
+        frames_per_second=settings.notify_frames_per_second,
     )
     return EventStream(
-        hub=hub,
-        connection=connection,
-        redis=runtime.redis,
-        settings=settings,
-        resume_after=resume_after,
+        hub=hub, connection=connection, redis=runtime.redis, resume_after=resume_after
     )
 
 
@@ -89,30 +90,62 @@ class StreamEndpoint:
     """`GET /stream`: the caller's events as Server-Sent Events (`Last-Event-ID` resumes).
 
     A raw ASGI endpoint, not a FastAPI route: a stream lives for hours, and FastAPI's
-    per-request machinery (dependency exit stacks, wrappers) would stay alive with it —
-    about a third of the memory each connection costs (docs/notifications.md)."""
+    per-request machinery (dependency wrappers) has no use for it. Once its response has
+    started, the stream detaches from the middleware stack too (stream.py)."""
+
+    route: Route | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The route template for the request metrics (the router sets it for FastAPI routes).
+        scope.setdefault("route", self.route)
         runtime: Runtime = scope["app"].state.runtime
-        try:
-            async with hub_for(runtime).opening:
-                event_stream = await _open(Request(scope), runtime)
-        except Problem as exc:
-            response = problem_response(
-                exc.status, exc.detail, title=exc.title, instance=scope["path"], headers=exc.headers
-            )
-        except (RedisError, OSError) as exc:
-            log.warning("stream_open_failed", error=f"{type(exc).__name__}: {exc}")
-            response = problem_response(
+        hub = hub_for(runtime)
+        # Before anything costs work (or redeems a single-use ticket): a full replica refuses
+        # at once rather than queueing behind the opening semaphore.
+        if not hub.admit():
+            SSE_REFUSED.inc()
+            full = problem_response(
                 503,
-                "Notifications are unavailable right now: try again shortly",
+                f"This notification server already holds its limit of {hub.max_streams} "
+                "streams: try again shortly",
                 instance=scope["path"],
                 headers={"Retry-After": "5"},
             )
-        else:
-            await event_stream(scope, receive, send)
+            await full(scope, receive, send)
             return
-        await response(scope, receive, send)
+        try:
+            answer = await _open_or_refuse(scope, runtime, hub)
+        except BaseException:
+            hub.release()
+            raise
+        if isinstance(answer, EventStream):
+            await answer(scope, receive, send)  # gives the admission back when it ends
+            return
+        try:
+            await answer(scope, receive, send)
+        finally:
+            hub.release()
 
 
-router.routes.append(Route(f"{router.prefix}/stream", endpoint=StreamEndpoint(), methods=["GET"]))
+async def _open_or_refuse(scope: Scope, runtime: Runtime, hub: Hub) -> ASGIApp:
+    """The stream to serve, or the problem response that refuses it."""
+    try:
+        async with hub.opening:
+            return await _open(Request(scope), runtime)
+    except Problem as exc:
+        return problem_response(
+            exc.status, exc.detail, title=exc.title, instance=scope["path"], headers=exc.headers
+        )
+    except (RedisError, OSError) as exc:
+        log.warning("stream_open_failed", error=f"{type(exc).__name__}: {exc}")
+        return problem_response(
+            503,
+            "Notifications are unavailable right now: try again shortly",
+            instance=scope["path"],
+            headers={"Retry-After": "5"},
+        )
+
+
+_endpoint = StreamEndpoint()
+_endpoint.route = Route(f"{router.prefix}/stream", endpoint=_endpoint, methods=["GET"])
+router.routes.append(_endpoint.route)
