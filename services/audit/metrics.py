@@ -25,3 +25,8 @@ FLUSH_SECONDS = Histogram(
     "Time to write one batch (transaction included).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
 )
+VERIFY_FAILURES = Counter(
+    "taskflow_audit_verify_failures_total",
+    "Chain verifications (GET /api/v1/audit/verify) that found a broken chain: rows changed, "
+    "removed or re-linked behind the service's back.",
+)

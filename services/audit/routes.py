@@ -6,14 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
 from backend.platform.deps import PrincipalDep, SessionDep
 from backend.platform.errors import Problem
 from backend.platform.events.cloudevent import EventType
+from services.audit.metrics import VERIFY_FAILURES
 from services.audit.queries import TrailFilter, task_history, trail, verify_trail
 
+log = structlog.get_logger("taskflow.audit")
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 Limit = Annotated[int, Query(ge=1, le=200, description="entries per page (1 to 200)")]
@@ -67,6 +70,11 @@ def _event_types(values: list[str]) -> tuple[str, ...]:
 @router.get("/verify", response_model=ChainVerification)
 async def verify(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     result = await verify_trail(session, user_id=principal.user_id)
+    if not result.ok:
+        VERIFY_FAILURES.inc()
+        log.warning(
+            "audit_chain_broken", user_id=str(principal.user_id), **(result.first_bad or {})
+        )
     return {"ok": result.ok, "checked": result.checked, "first_bad": result.first_bad}
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from prometheus_client import REGISTRY
+
 from backend.testing.fixtures import signup
 from services.audit.tests.conftest import Audit, task_event
 
@@ -25,6 +27,10 @@ async def _verify(client, account) -> dict:
     response = await client.get("/api/v1/audit/verify", headers=account.headers)
     assert response.status_code == 200
     return response.json()
+
+
+def _verify_failures() -> float:
+    return REGISTRY.get_sample_value("taskflow_audit_verify_failures_total") or 0.0
 
 
 async def test_an_untouched_trail_verifies(audit_client, audit):
@@ -63,12 +69,15 @@ async def test_a_row_altered_in_the_database_is_reported(audit_client, audit, db
             "WHERE user_id = $1 AND seq = 3",
             uuid.UUID(alice.id),
         )
+    failures_before = _verify_failures()
     result = await _verify(audit_client, alice)
     assert result["ok"] is False
     assert result["first_bad"]["seq"] == 3
     assert result["first_bad"]["event_id"] == events[2]["id"]
     assert "hash" in result["first_bad"]["reason"]
     assert (await _verify(audit_client, bob))["ok"] is True, "other users' chains are unaffected"
+    # operators hear of it (alert TaskFlowAuditChainBroken), not only the user who asked
+    assert _verify_failures() == failures_before + 1
 
 
 async def test_a_row_removed_from_the_middle_or_the_end_is_reported(audit_client, audit, db):
