@@ -63,10 +63,57 @@ PANELS = [
         "sum by (subscriber) (increase(taskflow_dead_letters_total[15m]))",
         "short",
     ),
+    (
+        "SSE connections vs limit",
+        [
+            ("{{instance}} open", "taskflow_sse_connections"),
+            ("{{instance}} limit", "taskflow_sse_connections_limit"),
+        ],
+        "short",
+    ),
+    (
+        "SSE streams refused (full replica) / s",
+        "sum by (instance) (rate(taskflow_sse_connections_refused_total[5m]))",
+        "short",
+    ),
+    (
+        "Audit events stored / s",
+        [
+            ("stored", "sum(rate(taskflow_audit_events_written_total[1m]))"),
+            ("duplicates", "sum(rate(taskflow_audit_duplicates_total[1m]))"),
+        ],
+        "short",
+    ),
+    (
+        "Audit flush latency",
+        [
+            (
+                "p50",
+                "histogram_quantile(0.5, sum by (le) (rate(taskflow_audit_flush_seconds_bucket[5m])))",
+            ),
+            (
+                "p99",
+                "histogram_quantile(0.99, sum by (le) (rate(taskflow_audit_flush_seconds_bucket[5m])))",
+            ),
+            ("failures / s", "sum(rate(taskflow_audit_flush_failures_total[5m]))"),
+        ],
+        "s",
+    ),
 ]
 
 
-def panel(index: int, title: str, expr: str, unit: str) -> dict:
+def targets(exprs: str | list[tuple[str, str]]) -> list[dict]:
+    """One query, or several as (legend, expr) pairs drawn in one panel."""
+    pairs = [("", exprs)] if isinstance(exprs, str) else exprs
+    source = {"type": "prometheus", "uid": "prometheus"}
+    return [
+        {"refId": chr(ord("A") + i), "expr": expr, "datasource": source}
+        | ({"legendFormat": legend} if legend else {})
+        for i, (legend, expr) in enumerate(pairs)
+    ]
+
+
+def panel(index: int, title: str, exprs: str | list[tuple[str, str]], unit: str) -> dict:
     return {
         "id": index + 1,
         "title": title,
@@ -74,9 +121,7 @@ def panel(index: int, title: str, expr: str, unit: str) -> dict:
         "datasource": {"type": "prometheus", "uid": "prometheus"},
         "gridPos": {"h": 8, "w": 12, "x": (index % 2) * 12, "y": (index // 2) * 8},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [
-            {"refId": "A", "expr": expr, "datasource": {"type": "prometheus", "uid": "prometheus"}}
-        ],
+        "targets": targets(exprs),
     }
 
 

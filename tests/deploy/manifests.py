@@ -15,6 +15,25 @@ SERVICES = {"api": 8000, "recurring": 8001, "reminder": 8002, "notification": 80
 DAPR_KINDS = {"Component", "Configuration", "Resiliency", "Subscription"}
 
 
+class StrictLoader(yaml.SafeLoader):
+    """Refuses a mapping key given twice, as kubectl and Helm do (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_all(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.load_all(text, Loader=StrictLoader) if doc]
+
+
 def production_values() -> dict[str, Any]:
     return yaml.safe_load((CHART / "values-production.yaml").read_text())
 
@@ -27,8 +46,7 @@ def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         doc
         for path, text in sorted(rendered.items())
         if path.endswith(".yaml")
-        for doc in yaml.safe_load_all(text)
-        if doc
+        for doc in load_all(text)
     ]
 
 
@@ -37,7 +55,7 @@ def plain_manifests() -> list[dict[str, Any]]:
     for path in sorted((K8S / "base").glob("*.yaml")):
         if path.name == "kustomization.yaml":
             continue
-        docs.extend(doc for doc in yaml.safe_load_all(path.read_text()) if doc)
+        docs.extend(load_all(path.read_text()))
     return docs
 
 

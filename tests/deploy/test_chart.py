@@ -42,6 +42,10 @@ def test_values_schema_rejects_bad_values():
         chart.validate_schema({"services": {"api": {"port": "eighty"}}})
     with pytest.raises(helm.HelmValuesError):
         chart.validate_schema({"securityContext": {"allowPrivilegeEscalation": True}})
+    with pytest.raises(helm.HelmValuesError, match="auditDatabaseUrlKey"):
+        chart.validate_schema({"secrets": {"auditDatabaseUrlKey": ""}})
+    with pytest.raises(helm.HelmValuesError, match="maxConnections"):
+        chart.validate_schema({"services": {"notification": {"maxConnections": 0}}})
 
 
 def _validate(docs):
@@ -95,6 +99,11 @@ def test_every_service_has_a_deployment_with_probes_resources_and_a_locked_down_
             assert "secretKeyRef" in env[secret]["valueFrom"], (
                 f"{name}: {secret} must come from a Secret"
             )
+        # only the audit service connects as the login limited to taskflow_audit's grants
+        database_key = env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"]
+        assert database_key == ("audit-database-url" if name == "audit" else "database-url")
+        limit = env.get("NOTIFY_MAX_CONNECTIONS", {}).get("value")
+        assert (limit is not None and int(limit) > 0) == (name == "notification")
     for account in of_kind(rendered, "ServiceAccount"):
         assert account["automountServiceAccountToken"] is False
 
@@ -133,6 +142,7 @@ def test_ingress_routes_each_api_prefix_to_its_service(rendered):
     }
     assert routes["/api/v1/notifications"] == "taskflow-notification"
     assert routes["/api/v1/audit"] == "taskflow-audit"
+    assert routes["/mcp"] == routes["/api/v1/chat"] == "taskflow-api"
     assert routes["/"] == "taskflow-api"
     services = {s["metadata"]["name"] for s in of_kind(rendered, "Service")}
     assert set(routes.values()) <= services
@@ -141,7 +151,11 @@ def test_ingress_routes_each_api_prefix_to_its_service(rendered):
 def test_migrations_run_as_a_helm_hook_before_install_and_upgrade(rendered):
     (job,) = of_kind(rendered, "Job")
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
-    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["db", "upgrade"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["db", "upgrade"]
+    (database_url,) = container["env"]
+    # migrations run as the owner (they create the role and its grants)
+    assert database_url["valueFrom"]["secretKeyRef"]["key"] == "database-url"
 
 
 def test_no_secret_value_is_inlined(rendered):

@@ -28,6 +28,9 @@ def test_compose_names_every_service_with_its_sidecar_and_dependencies():
         command = sidecar["command"]
         assert command[command.index("--app-id") + 1] == name
         assert command[command.index("--app-port") + 1] == str(port)
+    audit_url = services["audit"]["environment"]["DATABASE_URL"]
+    assert audit_url.endswith("?role=taskflow_audit"), "the audit service runs as its role"
+    assert "role=" not in services["migrate"]["environment"]["DATABASE_URL"]
     for path in (
         "dapr-components/compose",
         "monitoring/prometheus.yml",

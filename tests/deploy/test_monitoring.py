@@ -64,5 +64,23 @@ def test_the_alerts_cover_what_operators_must_hear_about():
         "oldest_unpublished",
         "dead_letters",
         "reminders_lateness",
+        "taskflow_sse_connections_limit",
+        "taskflow_audit_flush_failures_total",
+        "taskflow_audit_verify_failures_total",
+        'subscriber=~\\"audit',
     ):
         assert needle in text, needle
+
+
+def test_the_dashboard_shows_sse_capacity_and_audit_ingest():
+    board = json.loads(
+        (ROOT / "monitoring" / "grafana" / "dashboards" / "taskflow.json").read_text()
+    )
+    panels = {panel["title"]: [t["expr"] for t in panel["targets"]] for panel in board["panels"]}
+    sse = panels["SSE connections vs limit"]
+    assert any("taskflow_sse_connections_limit" in expr for expr in sse)
+    assert any(METRIC.findall(expr) == ["taskflow_sse_connections"] for expr in sse)
+    assert "taskflow_audit_events_written_total" in " ".join(panels["Audit events stored / s"])
+    assert "taskflow_audit_flush_seconds_bucket" in " ".join(panels["Audit flush latency"])
+    ids = [panel["id"] for panel in board["panels"]]
+    assert len(ids) == len(set(ids))

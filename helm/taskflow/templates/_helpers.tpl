@@ -24,33 +24,35 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The environment every TaskFlow container gets. */}}
+{{/* The environment every TaskFlow container gets: pass (dict "root" $ "name" $name). The audit
+service reads its own DATABASE_URL key: a login limited to the taskflow_audit role's grants. */}}
 {{- define "taskflow.env" -}}
+{{- $key := ternary .root.Values.secrets.auditDatabaseUrlKey "database-url" (eq .name "audit") -}}
 - name: DATABASE_URL
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: database-url}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: {{ $key }}}}
 - name: REDIS_URL
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: redis-url}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: redis-url}}
 - name: JWT_SECRET
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: jwt-secret}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: jwt-secret}}
 - name: ANTHROPIC_API_KEY
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.name }}, key: anthropic-api-key, optional: true}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: anthropic-api-key, optional: true}}
 - name: APP_API_TOKEN
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.appTokenSecret }}, key: token}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.appTokenSecret }}, key: token}}
 - name: DAPR_API_TOKEN
-  valueFrom: {secretKeyRef: {name: {{ .Values.secrets.apiTokenSecret }}, key: token}}
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.apiTokenSecret }}, key: token}}
 - name: EVENT_TRANSPORT
   value: dapr
 - name: PUBSUB_NAME
-  value: {{ .Values.dapr.pubsubName | quote }}
+  value: {{ .root.Values.dapr.pubsubName | quote }}
 - name: LOG_FORMAT
   value: json
-{{- with .Values.tracing.otlpEndpoint }}
+{{- with .root.Values.tracing.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
 {{- end }}
 - name: LOG_LEVEL
-  value: {{ .Values.env.logLevel | quote }}
-{{- with .Values.env.anthropicModel }}
+  value: {{ .root.Values.env.logLevel | quote }}
+{{- with .root.Values.env.anthropicModel }}
 - name: ANTHROPIC_MODEL
   value: {{ . | quote }}
 {{- end }}
