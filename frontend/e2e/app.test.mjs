@@ -1,6 +1,7 @@
 // End-to-end: the built web app served by a real `taskflow up`, in headless Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadavg } from 'node:os';
 import { launch, shot } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
@@ -202,11 +203,83 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.setViewportSize({ width: 1200, height: 800 });
   });
 
+  test('a priority change reads as a sentence in the task history', async () => {
+    await page.getByLabel('New task').fill('Check the tyres');
+    await page.getByLabel('New task').press('Enter');
+    const row = rows(page, 'Check the tyres');
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Check the tyres', exact: true }).click();
+    let editor = page.getByRole('dialog');
+    await editor.getByLabel('Priority').selectOption('high');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await row.getByText('high', { exact: true }).waitFor();
+
+    await row.getByRole('button', { name: 'Check the tyres', exact: true }).click();
+    editor = page.getByRole('dialog');
+    await editor.getByText('History', { exact: true }).click();
+    const history = editor.getByTestId('history');
+    // the audit service records the change from the event stream a moment after the save
+    await history.getByText(/^priority changed from medium to high by you, (just now|\d+ min ago)$/).waitFor({ timeout: 10_000 });
+    assert.match(await history.locator('li').first().textContent(), /^created by you, /);
+    await history.scrollIntoViewIfNeeded();
+    await shot(page, '12-history');
+    await editor.getByRole('button', { name: 'Close' }).click();
+    await editor.waitFor({ state: 'detached' });
+  });
+
+  test('the assistant says readably that it needs a model key', async () => {
+    // What the server itself answers (the e2e server runs without ANTHROPIC_API_KEY).
+    const probe = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/chat', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify({ message: 'hello' }),
+      });
+      return { status: response.status, body: await response.text() };
+    });
+    const toggle = page.getByRole('button', { name: 'Assistant', exact: true });
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    const panel = page.getByRole('complementary', { name: 'Assistant' });
+    const box = panel.getByLabel('Message the assistant');
+    // the panel's code loads on first open; once it is there the message box has focus
+    await box.waitFor();
+    await page
+      .waitForFunction(() => document.activeElement?.id === 'chat-input', null, { timeout: 5_000 })
+      .catch(() => assert.fail('the message box has focus once the assistant opens'));
+    await box.fill('remind me to call mum every Sunday at 6pm');
+    await box.press('Enter');
+    await panel.getByText('remind me to call mum every Sunday at 6pm').waitFor();
+    const error = panel.getByTestId('chat-error');
+    await error.waitFor();
+    const shown = (await error.textContent()) ?? '';
+    await shot(page, '13-chat-no-key');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box390 = await panel.boundingBox();
+    assert.ok(box390 && box390.width <= 390, 'the panel fits a phone');
+    await shot(page, '14-chat-phone-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await box.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-controls')), 'chat-panel', 'focus goes back to the toggle');
+
+    assert.equal(probe.status, 503, `POST /api/v1/chat without a model key: ${probe.status} ${probe.body}`);
+    const problem = JSON.parse(probe.body);
+    assert.ok(problem.detail, 'the 503 problem says how to configure the key');
+    assert.ok(shown.includes(problem.detail), `the panel shows the server's explanation (${shown})`);
+    assert.doesNotMatch(shown, /The server answered 503/);
+  });
+
   test('first render of a 1,000-task list (measured, not asserted)', async () => {
     const ctx = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
     const api = ctx.request;
+    const email = `bulk-${Date.now()}@example.com`;
     const signup = await api.post(`${server.url}/api/v1/auth/signup`, {
-      data: { email: `bulk-${Date.now()}@example.com`, password: PASSWORD, name: 'Bulk', timezone: 'Europe/Berlin' },
+      data: { email, password: PASSWORD, name: 'Bulk', timezone: 'Europe/Berlin' },
     });
     assert.equal(signup.status(), 201);
     const priorities = ['low', 'medium', 'high', 'urgent'];
@@ -226,47 +299,103 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       );
     }
     await new Promise((ok) => setTimeout(ok, 3_000)); // let the server settle after the burst of writes
-    const bulk = await ctx.newPage();
-    await bulk.addInitScript(() => {
-      const start = () => {
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector('[data-testid="task-row"]')) return;
-          observer.disconnect();
-          requestAnimationFrame(() =>
-            setTimeout(() => {
-              const entries = performance.getEntriesByType('resource');
-              const find = (part) => entries.find((e) => e.name.includes(part));
-              window.__firstRender = {
-                painted: performance.now(),
-                script: find('/assets/')?.responseEnd ?? null,
-                me: find('/api/v1/auth/me')?.responseEnd ?? null,
-                list: find('/api/v1/tasks?')?.responseEnd ?? null,
-                rows: document.querySelectorAll('[data-testid="task-row"]').length,
-              };
-            }),
-          );
-        });
-        observer.observe(document.body, { childList: true, subtree: true });
+    // "First render" is what a user waits for: from navigation start (performance.now() counts
+    // from it) to the first task rows painted on screen. The paint time is the browser's own
+    // (Element Timing: the first row's title is marked as React inserts it, before its first
+    // paint); a timer after the next animation frame stands in where that API is missing.
+    const firstRenderProbe = () => {
+      const m = { inserted: null, frame: null, element: null, waited: false };
+      const done = () => {
+        if (window.__firstRender || m.frame === null) return;
+        if (m.element === null && !m.waited && PerformanceObserver.supportedEntryTypes?.includes('element')) return;
+        const entries = performance.getEntriesByType('resource');
+        const find = (test) => entries.find((e) => test(new URL(e.name).pathname));
+        const timing = (e) => (e ? { start: e.startTime, end: e.responseEnd } : null);
+        window.__firstRender = {
+          painted: m.element ?? m.frame,
+          source: m.element === null ? 'frame' : 'element timing',
+          frame: m.frame,
+          inserted: m.inserted,
+          script: timing(find((p) => p.startsWith('/assets/') && p.endsWith('.js'))),
+          me: timing(find((p) => p === '/api/v1/auth/me')),
+          list: timing(find((p) => p === '/api/v1/tasks')),
+          tags: timing(find((p) => p === '/api/v1/tags')),
+          render: performance.getEntriesByName('taskflow:render')[0]?.startTime ?? null,
+          requests: Object.fromEntries(
+            ['/api/v1/auth/me', '/api/v1/tasks', '/api/v1/tags'].map((path) => [path, entries.filter((e) => new URL(e.name).pathname === path).length]),
+          ),
+          rows: document.querySelectorAll('[data-testid="task-row"]').length,
+          visible: [...document.querySelectorAll('[data-testid="task-row"]')].filter((r) => r.getBoundingClientRect().top < innerHeight).length,
+        };
       };
-      // Rows need two API answers, so they never appear before DOMContentLoaded.
-      if (document.body) start();
-      else document.addEventListener('DOMContentLoaded', start);
-    });
-    const measure = async (label) => {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.identifier === 'first-task-row') m.element ??= e.renderTime || e.loadTime;
+        done();
+      }).observe({ type: 'element', buffered: true });
+      window.__layoutShift = 0; // cumulative layout shift while loading (no input happens here)
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__layoutShift += e.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+      const observer = new MutationObserver(() => {
+        const row = document.querySelector('[data-testid="task-row"]');
+        if (!row) return;
+        observer.disconnect();
+        m.inserted = performance.now();
+        row.querySelector('button')?.setAttribute('elementtiming', 'first-task-row');
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            m.frame = performance.now();
+            done();
+            setTimeout(() => {
+              m.waited = true; // no Element Timing entry came: keep the frame estimate
+              done();
+            }, 3_000);
+          }),
+        );
+      });
+      observer.observe(document, { childList: true, subtree: true });
+    };
+    const figures = { cold: [], 'warm reload': [] };
+    const measure = async (bulk, label) => {
       await bulk.waitForFunction(() => window.__firstRender);
       const m = await bulk.evaluate(() => window.__firstRender);
-      const ms = (v) => (v === null ? '?' : `${v.toFixed(0)} ms`);
+      await new Promise((ok) => setTimeout(ok, 500)); // what else moves in the next half second counts too
+      const shift = await bulk.evaluate(() => window.__layoutShift);
+      // index.html asks early and the app takes those answers: nothing is fetched twice.
+      assert.deepEqual(m.requests, { '/api/v1/auth/me': 1, '/api/v1/tasks': 1, '/api/v1/tags': 1 }, 'one request each before the first paint');
+      const ms = (v) => (v === null || v === undefined ? '?' : `${v.toFixed(0)} ms`);
+      const span = (t) => (t ? `${ms(t.start)} → ${ms(t.end)}` : '?');
       console.log(
-        `first render of the 1,000-task list (${label}): ${ms(m.painted)} from navigation to ${m.rows} rows painted ` +
-          `[script loaded ${ms(m.script)}, /auth/me ${ms(m.me)}, first page of /tasks ${ms(m.list)}, ` +
-          `list answer → painted ${m.list === null ? '?' : ms(m.painted - m.list)}] (budget 200 ms)`,
+        `first render of the 1,000-task list (${label}): ${ms(m.painted)} from navigation to the first rows painted ` +
+          `(${m.visible} in view, ${m.rows} in the DOM; ${m.source}) [script ${span(m.script)}, /auth/me ${span(m.me)}, ` +
+          `first page of /tasks ${span(m.list)}, /tags ${span(m.tags)}, app renders ${ms(m.render)}, ` +
+          `rows inserted ${ms(m.inserted)}, layout shift ${shift.toFixed(3)}] (budget 200 ms)`,
       );
+      figures[label].push(m.painted);
     };
-    await bulk.goto(server.url);
-    await measure('cold');
-    await bulk.reload();
-    await measure('warm reload');
-    await shot(bulk, '11-thousand-tasks');
+    // Each round is a first visit (new browser context: empty cache) and two reloads.
+    for (let round = 0; round < 2; round++) {
+      const visit = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+      assert.equal((await visit.request.post(`${server.url}/api/v1/auth/login`, { data: { email, password: PASSWORD } })).status(), 200);
+      const bulk = await visit.newPage();
+      await bulk.addInitScript(firstRenderProbe);
+      await bulk.goto(server.url);
+      await measure(bulk, 'cold');
+      for (let i = 0; i < 2; i++) {
+        await bulk.reload();
+        await measure(bulk, 'warm reload');
+      }
+      if (round === 1) await shot(bulk, '11-thousand-tasks');
+      await visit.close();
+    }
+    const median = (xs) => {
+      const s = [...xs].sort((x, y) => x - y);
+      return ((s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2).toFixed(0);
+    };
+    console.log(
+      `first render of the 1,000-task list, median: cold ${median(figures.cold)} ms, warm reload ${median(figures['warm reload'])} ms ` +
+        `(budget 200 ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`,
+    );
     await ctx.close();
   });
 });

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import { errorMessage } from './api/client';
 import { AuthScreen, useSession } from './features/auth';
 import { Live, NotificationToggle } from './features/live';
@@ -17,6 +17,16 @@ export function App() {
   const [theme, cycleTheme] = useTheme();
   const [route, go] = useRoute();
   const [chatOpen, setChatOpen] = useState(false);
+  const [chatLoaded, setChatLoaded] = useState(false); // kept mounted once opened: an answer keeps streaming while hidden
+  const chatToggle = useRef<HTMLButtonElement>(null);
+  const toggleChat = () => {
+    setChatLoaded(true);
+    setChatOpen(!chatOpen);
+  };
+  const closeChat = () => {
+    setChatOpen(false);
+    chatToggle.current?.focus();
+  };
 
   if (session.me.isLoading) return <Shell />;
   if (session.me.error) {
@@ -59,7 +69,15 @@ export function App() {
           <div className="ml-auto flex items-center gap-1.5 sm:gap-2">
             <Live timeZone={timeZone} />
             <span className="hidden sm:inline"><NotificationToggle /></span>
-            <button type="button" className="btn px-2" aria-pressed={chatOpen} onClick={() => setChatOpen(!chatOpen)}>
+            <button
+              ref={chatToggle}
+              type="button"
+              className="btn px-2"
+              aria-expanded={chatOpen}
+              aria-controls={chatLoaded ? 'chat-panel' : undefined}
+              onClick={toggleChat}
+              title="Assistant"
+            >
               <Icon name="chat" /><span className="sr-only sm:not-sr-only">Assistant</span>
             </button>
             <button type="button" className="btn px-2" onClick={cycleTheme} aria-label={THEME_LABEL[theme]} title={THEME_LABEL[theme]}>
@@ -76,10 +94,10 @@ export function App() {
           {route === 'trash' ? <TrashPage /> : <TasksPage timeZone={timeZone} />}
         </ErrorBoundary>
       </main>
-      {chatOpen && (
+      {chatLoaded && (
         <ErrorBoundary label="The assistant failed.">
           <Suspense fallback={null}>
-            <ChatPanel onClose={() => setChatOpen(false)} />
+            <ChatPanel open={chatOpen} onClose={closeChat} />
           </Suspense>
         </ErrorBoundary>
       )}

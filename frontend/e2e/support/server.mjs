@@ -24,9 +24,13 @@ export async function startServer({ timeoutMs = 180_000 } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'taskflow-e2e-'));
   const bin = process.env.TASKFLOW_BIN || join(repoRoot, '.venv', 'bin', 'taskflow');
+  const env = { ...process.env, WEB_DIST: join(frontend, 'dist'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARNING' };
+  // No model key: the assistant must answer 503 with how to configure it, and no test ever
+  // calls (or pays for) a model.
+  delete env.ANTHROPIC_API_KEY;
   const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
     cwd: repoRoot,
-    env: { ...process.env, WEB_DIST: join(frontend, 'dist'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARNING' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, request, setUnauthorizedHandler, withQuery } from './client';
+import { EARLY_MAX_AGE_MS } from './early';
 
 function answer(status: number, body?: unknown, type = 'application/problem+json') {
   return vi.fn().mockResolvedValue(
@@ -9,8 +10,13 @@ function answer(status: number, body?: unknown, type = 'application/problem+json
 
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
   setUnauthorizedHandler(() => {});
+  delete window.__taskflowEarly;
 });
+
+const json = (status: number, body: unknown) =>
+  Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }));
 
 describe('request', () => {
   it('sends JSON with the session cookie and If-Match, and reads JSON', async () => {
@@ -48,6 +54,39 @@ describe('request', () => {
     await expect(request('/tasks')).rejects.toThrow('Could not reach TaskFlow');
     vi.stubGlobal('fetch', answer(204));
     await expect(request('/tasks/t1', { method: 'DELETE' })).resolves.toBeUndefined();
+  });
+});
+
+describe('early answers (started by index.html)', () => {
+  it('are taken once by a GET of the same path; the next request asks the server', async () => {
+    const fetch = answer(200, { id: 'fresh' }, 'application/json');
+    vi.stubGlobal('fetch', fetch);
+    window.__taskflowEarly = { '/auth/me': json(200, { id: 'early' }) };
+    await expect(request('/auth/me')).resolves.toEqual({ id: 'early' });
+    expect(fetch).not.toHaveBeenCalled();
+    await expect(request('/auth/me')).resolves.toEqual({ id: 'fresh' });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+  it('go through the same error handling as any answer', async () => {
+    const onUnauthorized = vi.fn();
+    setUnauthorizedHandler(onUnauthorized);
+    window.__taskflowEarly = {
+      '/tasks': json(401, { title: 'Unauthorized', status: 401, detail: 'Sign in' }),
+      '/tags': Promise.reject(new TypeError('Failed to fetch')),
+    };
+    await expect(request('/tasks')).rejects.toThrow('Sign in');
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    await expect(request('/tags')).rejects.toThrow('Could not reach TaskFlow');
+  });
+  it('are not used for writes, other paths, or once they are stale', async () => {
+    const fetch = vi.fn(() => json(200, { id: 'fresh' }));
+    vi.stubGlobal('fetch', fetch);
+    window.__taskflowEarly = { '/tasks': json(200, { id: 'early' }) };
+    await expect(request('/tasks', { method: 'POST', body: { title: 'x' } })).resolves.toEqual({ id: 'fresh' });
+    await expect(request('/tasks?limit=5')).resolves.toEqual({ id: 'fresh' });
+    vi.spyOn(performance, 'now').mockReturnValue(EARLY_MAX_AGE_MS + 1);
+    await expect(request('/tasks')).resolves.toEqual({ id: 'fresh' });
+    expect(fetch).toHaveBeenCalledTimes(3);
   });
 });
 

@@ -1,3 +1,4 @@
+import { takeEarly } from './early';
 import type { Problem } from './types';
 
 /** An API answer that was not 2xx, carrying its RFC 9457 problem. */
@@ -53,7 +54,8 @@ export function withQuery(path: string, query: Record<string, QueryValue>): stri
   return text ? `${path}?${text}` : path;
 }
 
-async function toProblem(response: Response): Promise<Problem> {
+/** The RFC 9457 problem of a non-2xx answer (a readable fallback when the body is not one). */
+export async function toProblem(response: Response): Promise<Problem> {
   const fallback: Problem = {
     title: response.statusText || 'Error',
     status: response.status,
@@ -72,12 +74,13 @@ async function toProblem(response: Response): Promise<Problem> {
   return fallback;
 }
 
-/** Fetch `/api/v1<path>` with the session cookie; JSON in and out; throws ApiError. */
+/** Fetch `/api/v1<path>` with the session cookie (or take index.html's early answer); JSON in and out; throws ApiError. */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const { method = 'GET', body, headers = {}, signal, authenticated = true } = options;
   let response: Response;
   try {
-    response = await fetch(`/api/v1${path}`, {
+    const early = method === 'GET' && body === undefined ? takeEarly(path) : undefined;
+    response = await (early ?? fetch(`/api/v1${path}`, {
       method,
       credentials: 'same-origin',
       headers: {
@@ -87,7 +90,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
       signal,
-    });
+    }));
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError({

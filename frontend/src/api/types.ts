@@ -149,23 +149,63 @@ export interface Problem {
   current_version?: number;
 }
 
-/** Audit service (field names not final: read defensively). */
-export interface AuditItem {
-  id?: string;
-  type?: string;
-  time?: string;
-  actor?: { kind?: string; id?: string } | string | null;
-  changes?: Record<string, unknown> | null;
+/** schema AuditEntry (audit service: GET /audit/tasks/{task_id}, oldest first) */
+export interface AuditActor {
+  /** "user" (a person, `id` = user id) or "system" (`id` = "recurring", "reminder", …) */
+  kind: string;
+  id?: string | null;
   [key: string]: unknown;
 }
 
-/** Chat */
+export interface AuditEntry {
+  id: string;
+  event_id: string;
+  seq: number;
+  /** full CloudEvent type, e.g. "com.taskflow.task.updated" */
+  type: string;
+  task_id: string | null;
+  time: string;
+  actor: AuditActor | null;
+  /** field → [old, new], values as the task API returns them; {} for created / reminder events */
+  changes: Record<string, unknown>;
+  /** the task's version after the change; null for reminder events */
+  version: number | null;
+  /** the task's title at the time */
+  title: string | null;
+  /** reminder.triggered: {reminder_id, due_at, fire_at, late} */
+  details: Record<string, unknown> | null;
+  /** the server's own one-liner, e.g. `Changed priority of "Pay rent"` */
+  summary: string;
+}
+
+/** Chat (POST /chat, GET /chat/conversations/{id}) */
 export interface ChatIn {
   message: string;
   conversation_id?: string;
 }
+
+/** One tool call the assistant made, e.g. {tool: "create_task", ok: true, summary: "created task 'Call mum'"} */
+export interface ChatAction {
+  tool: string;
+  input: Record<string, unknown>;
+  ok: boolean;
+  summary: string;
+}
+
 export interface ChatOut {
   conversation_id: string;
   reply: string;
-  actions?: unknown[];
+  actions: ChatAction[];
+}
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  actions?: ChatAction[];
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  messages: ChatMessage[];
 }

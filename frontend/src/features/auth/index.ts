@@ -1,2 +1,2 @@
 export { AuthScreen } from './AuthScreen';
-export { installSessionHandler, useSession } from './session';
+export { installSessionHandler, prefetchSession, useSession } from './session';

@@ -15,9 +15,16 @@ export function installSessionHandler(client: QueryClient): void {
   });
 }
 
+const SESSION_QUERY = { queryKey: meKey, queryFn: fetchMe, staleTime: Infinity, retry: 1 } as const;
+
+/** Check the session before the app renders (index.html has usually asked already). */
+export function prefetchSession(client: QueryClient): Promise<void> {
+  return client.prefetchQuery(SESSION_QUERY);
+}
+
 export function useSession() {
   const client = useQueryClient();
-  const me = useQuery({ queryKey: meKey, queryFn: fetchMe, staleTime: Infinity, retry: 1 });
+  const me = useQuery(SESSION_QUERY);
   const expired = useQuery({ queryKey: EXPIRED_KEY, queryFn: () => false, staleTime: Infinity, initialData: false });
 
   const signedIn = useCallback(

@@ -1,78 +1,194 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ApiError, errorMessage, request } from '../../api/client';
-import type { ChatIn, ChatOut } from '../../api/types';
+import { useEffect, useId, useRef, type FormEvent, type KeyboardEvent } from 'react';
+import type { ChatAction } from '../../api/types';
 import { useDraft } from '../../lib/drafts';
-import { invalidateLists } from '../tasks';
-import { tagsKey } from '../tags';
+import { Icon } from '../../lib/icons';
+import { useChat, type Turn } from './useChat';
 
-interface Line {
-  who: 'you' | 'assistant' | 'error';
-  text: string;
+const EXAMPLES = ['Remind me to call mum every Sunday at 6pm', 'What is due this week?', 'Move my dentist task to Friday at 10'];
+
+/** "created task 'Call mum'" from the server; a readable fallback from the tool name. */
+export function actionText(action: ChatAction): string {
+  if (action.summary) return action.summary;
+  const words = action.tool.replace(/_/g, ' ');
+  return action.ok ? words : `${words} failed`;
 }
 
-function chatError(err: unknown): string {
-  if (err instanceof ApiError && err.status === 404) return 'The assistant is not available on this server yet.';
-  return errorMessage(err); // 503 carries "no model key configured" in its detail
+function ActionChips({ actions }: { actions: ChatAction[] }) {
+  if (!actions.length) return null;
+  return (
+    <ul className="mt-2 flex flex-wrap gap-1.5" aria-label="What the assistant did">
+      {actions.map((action, i) => (
+        <li
+          key={i}
+          data-testid="chat-action"
+          title={action.tool}
+          className={`inline-flex max-w-full items-center gap-1 rounded-full border px-2 py-0.5 text-xs font-medium ${
+            action.ok
+              ? 'border-emerald-600 bg-emerald-50 text-emerald-900 dark:border-emerald-400 dark:bg-emerald-950 dark:text-emerald-100'
+              : 'border-red-600 bg-red-50 text-red-900 dark:border-red-400 dark:bg-red-950 dark:text-red-100'
+          }`}
+        >
+          <span aria-hidden="true">{action.ok ? '✓' : '✕'}</span>
+          <span className="sr-only">{action.ok ? 'done:' : 'failed:'}</span>
+          <span className="truncate">{actionText(action)}</span>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
-/** A small assistant panel: "remind me to call mum every Sunday at 6pm". */
-export function ChatPanel({ onClose }: { onClose: () => void }) {
-  const client = useQueryClient();
+function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; canRetry: boolean }) {
+  const streaming = turn.status === 'streaming';
+  return (
+    <li className="mr-6" aria-busy={streaming}>
+      {(turn.content || streaming) && (
+        <div className="whitespace-pre-wrap break-words rounded-lg bg-slate-100 p-2 text-slate-900 dark:bg-slate-800 dark:text-slate-100" data-testid="chat-reply">
+          {turn.content}
+          {streaming && (
+            <span className="ml-0.5 inline-block animate-pulse" aria-label="The assistant is answering">
+              …
+            </span>
+          )}
+        </div>
+      )}
+      <ActionChips actions={turn.actions} />
+      {turn.status === 'stopped' && <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Stopped.</p>}
+      {turn.status === 'error' && turn.problem && (
+        <div role="alert" className="mt-1 rounded-lg border border-red-400 bg-red-50 p-2 text-red-900 dark:border-red-500 dark:bg-red-950 dark:text-red-100" data-testid="chat-error">
+          <p className="font-semibold">{turn.problem.title}</p>
+          {turn.problem.detail && turn.problem.detail !== turn.problem.title && <p className="mt-0.5 whitespace-pre-wrap break-words">{turn.problem.detail}</p>}
+          {canRetry && (
+            <button type="button" className="btn mt-2" onClick={onRetry}>
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+/**
+ * The assistant: a side panel (full screen on a phone) that streams Claude's answer and
+ * shows each tool call as a chip; the task list refreshes as soon as a task changed.
+ */
+export function ChatPanel({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const titleId = useId();
+  const chat = useChat();
   const [text, setText, clear] = useDraft('chat', '');
-  const [lines, setLines] = useState<Line[]>([]);
-  const [conversation, setConversation] = useState<string | undefined>();
-  const send = useMutation({
-    mutationFn: (body: ChatIn) => request<ChatOut>('/chat', { method: 'POST', body }),
-    onSuccess: (out) => {
-      setConversation(out.conversation_id);
-      setLines((l) => [...l, { who: 'assistant', text: typeof out.reply === 'string' ? out.reply : JSON.stringify(out.reply) }]);
-      if (Array.isArray(out.actions) && out.actions.length) {
-        void invalidateLists(client);
-        void client.invalidateQueries({ queryKey: tagsKey });
-      }
-    },
-    onError: (err) => setLines((l) => [...l, { who: 'error', text: chatError(err) }]),
-  });
+  const input = useRef<HTMLTextAreaElement>(null);
+  const end = useRef<HTMLDivElement>(null);
+  const last = chat.turns[chat.turns.length - 1];
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [chat.turns.length, last?.content.length, last?.actions.length, last?.status]);
+
+  const submit = (event?: FormEvent) => {
+    event?.preventDefault();
     const message = text.trim();
-    if (!message) return;
-    setLines((l) => [...l, { who: 'you', text: message }]);
+    if (!message || chat.busy) return;
     clear();
-    send.mutate({ message, ...(conversation ? { conversation_id: conversation } : {}) });
+    void chat.send(message);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
   };
 
   return (
-    <aside aria-label="Assistant" className="fixed bottom-0 right-0 z-30 flex h-[28rem] w-full flex-col border border-slate-300 bg-white shadow-xl dark:border-slate-700 dark:bg-slate-900 sm:bottom-4 sm:right-4 sm:w-96 sm:rounded-lg">
-      <div className="flex items-center justify-between border-b border-slate-200 px-3 py-2 dark:border-slate-800">
-        <h2 className="font-semibold">Assistant</h2>
-        <button type="button" className="btn" aria-label="Close assistant" onClick={onClose}>✕</button>
+    <aside
+      id="chat-panel"
+      aria-labelledby={titleId}
+      hidden={!open}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          onClose();
+        }
+      }}
+      className={`${open ? 'flex' : 'hidden'} fixed inset-0 z-30 flex-col bg-white text-slate-900 shadow-xl dark:bg-slate-900 dark:text-slate-100 sm:inset-auto sm:bottom-0 sm:right-0 sm:top-14 sm:w-96 sm:border-l sm:border-slate-300 sm:dark:border-slate-700`}
+    >
+      <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
+        <h2 id={titleId} className="mr-auto font-semibold">
+          Assistant
+        </h2>
+        {chat.turns.length > 0 && (
+          <button type="button" className="btn px-2 text-xs" onClick={chat.reset}>
+            New chat
+          </button>
+        )}
+        <button type="button" className="btn px-2" aria-label="Close assistant" onClick={onClose}>
+          <Icon name="close" />
+        </button>
       </div>
-      <ol className="flex-1 space-y-2 overflow-y-auto p-3 text-sm" aria-live="polite">
-        {lines.length === 0 && <li className="text-slate-600 dark:text-slate-400">Try “remind me to call mum every Sunday at 6pm”.</li>}
-        {lines.map((line, i) => (
-          <li
-            key={i}
-            role={line.who === 'error' ? 'alert' : undefined}
-            className={
-              line.who === 'you'
-                ? 'ml-8 rounded-lg bg-blue-700 p-2 text-white'
-                : line.who === 'error'
-                  ? 'rounded-lg bg-red-50 p-2 text-red-900 dark:bg-red-950 dark:text-red-100'
-                  : 'mr-8 whitespace-pre-wrap rounded-lg bg-slate-100 p-2 dark:bg-slate-800'
-            }
-          >
-            {line.text}
-          </li>
-        ))}
-        {send.isPending && <li className="text-slate-500">Thinking…</li>}
-      </ol>
-      <form onSubmit={submit} className="flex gap-2 border-t border-slate-200 p-2 dark:border-slate-800">
-        <label htmlFor="chat-input" className="sr-only">Message</label>
-        <input id="chat-input" className="input flex-1" value={text} onChange={(e) => setText(e.target.value)} placeholder="Ask or tell…" autoComplete="off" />
-        <button type="submit" className="btn-primary" disabled={send.isPending || !text.trim()}>Send</button>
+      <div className="flex-1 overflow-y-auto p-3 text-sm">
+        {chat.turns.length === 0 && !chat.restoring && (
+          <div className="text-slate-700 dark:text-slate-300">
+            <p>Ask about your tasks or tell the assistant what to do. For example:</p>
+            <ul className="mt-2 space-y-1.5">
+              {EXAMPLES.map((example) => (
+                <li key={example}>
+                  <button
+                    type="button"
+                    className="rounded-md border border-slate-300 px-2 py-1 text-left hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+                    onClick={() => {
+                      setText(example);
+                      input.current?.focus();
+                    }}
+                  >
+                    “{example}”
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {chat.restoring && chat.turns.length === 0 && <p aria-busy="true">Loading the conversation…</p>}
+        <ol role="log" aria-live="polite" aria-label="Conversation" className="space-y-3">
+          {chat.turns.map((turn) =>
+            turn.role === 'user' ? (
+              <li key={turn.id} className="ml-8 whitespace-pre-wrap break-words rounded-lg bg-blue-700 p-2 text-white dark:bg-blue-600">
+                <span className="sr-only">You: </span>
+                {turn.content}
+              </li>
+            ) : (
+              <Answer key={turn.id} turn={turn} canRetry={!chat.busy && Boolean(turn.prompt)} onRetry={() => chat.retry(turn)} />
+            ),
+          )}
+        </ol>
+        <div ref={end} />
+      </div>
+      <form onSubmit={submit} className="flex items-end gap-2 border-t border-slate-200 p-2 dark:border-slate-800">
+        <label htmlFor="chat-input" className="sr-only">
+          Message the assistant
+        </label>
+        <textarea
+          id="chat-input"
+          ref={input}
+          rows={2}
+          className="input flex-1 resize-none"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder="Ask or tell… (Enter sends)"
+          autoComplete="off"
+          maxLength={4000}
+        />
+        {chat.busy ? (
+          <button type="button" className="btn" onClick={chat.stop}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" className="btn-primary" disabled={!text.trim()}>
+            Send
+          </button>
+        )}
       </form>
     </aside>
   );

@@ -1,1 +1,2 @@
-export { HistoryPanel } from './HistoryPanel';
+export { HistoryPanel, historyKey } from './HistoryPanel';
+export { describeEntry } from './describe';

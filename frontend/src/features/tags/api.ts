@@ -1,11 +1,17 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { request } from '../../api/client';
 import type { Tag, TagIn } from '../../api/types';
 
 export const tagsKey = ['tags'] as const;
+const fetchTags = () => request<Tag[]>('/tags');
 
 export function useTags() {
-  return useQuery({ queryKey: tagsKey, queryFn: () => request<Tag[]>('/tags'), staleTime: 30_000 });
+  return useQuery({ queryKey: tagsKey, queryFn: fetchTags, staleTime: 30_000 });
+}
+
+/** Load the tags before the app renders (the filter bar's chips and the rows' colours). */
+export function prefetchTags(client: QueryClient): Promise<void> {
+  return client.prefetchQuery({ queryKey: tagsKey, queryFn: fetchTags });
 }
 
 export function useCreateTag() {

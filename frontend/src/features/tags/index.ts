@@ -1,3 +1,3 @@
-export { useTags, tagsKey } from './api';
+export { prefetchTags, useTags, tagsKey } from './api';
 export { TagChip } from './TagChip';
 export { TagPicker } from './TagPicker';

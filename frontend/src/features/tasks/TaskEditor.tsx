@@ -182,7 +182,7 @@ function EditorBody({ taskId, task, timeZone, onDone }: { taskId: string; task: 
         </button>
         <button type="button" className="btn" onClick={onDone}>Cancel</button>
       </div>
-      {task && <HistoryPanel taskId={task.id} />}
+      {task && <HistoryPanel task={task} />}
     </form>
   );
 }

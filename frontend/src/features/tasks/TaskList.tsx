@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { Task } from '../../api/types';
 import { errorMessage } from '../../api/client';
 import { useInfiniteScroll } from '../../lib/useInfiniteScroll';
@@ -31,7 +32,7 @@ export function Skeleton({ rows = 8 }: { rows?: number }) {
 
 export function TaskList({ list, items, selected, onSelect, onToggle, onOpen, onDelete, empty }: Props) {
   const tags = useTags();
-  const colors = tagColorMap(tags.data);
+  const colors = useMemo(() => tagColorMap(tags.data), [tags.data]); // stable, so unchanged rows skip rendering
   const sentinel = useInfiniteScroll(() => {
     if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
   }, Boolean(list.hasNextPage));
@@ -60,7 +61,8 @@ export function TaskList({ list, items, selected, onSelect, onToggle, onOpen, on
             onToggle={onToggle}
             onOpen={onOpen}
             onDelete={onDelete}
-            onSelect={() => onSelect(index)}
+            index={index}
+            onSelect={onSelect}
           />
         ))}
       </ul>

@@ -9,13 +9,14 @@ describe('TaskRow', () => {
     const user = userEvent.setup();
     const task = makeTask({ due_at: '2020-01-01T09:00:00+01:00' });
     const handlers = { onToggle: vi.fn(), onOpen: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
-    render(<ul><TaskRow task={task} selected={false} tagColors={new Map([['garden', '#22c55e']])} {...handlers} /></ul>);
+    render(<ul><TaskRow task={task} index={3} selected={false} tagColors={new Map([['garden', '#22c55e']])} {...handlers} /></ul>);
     await user.click(screen.getByRole('checkbox', { name: 'Complete “Water the plants”' }));
     await user.click(screen.getByRole('button', { name: 'Water the plants' }));
     await user.click(screen.getByRole('button', { name: 'Delete “Water the plants”' }));
     expect(handlers.onToggle).toHaveBeenCalledWith(task);
     expect(handlers.onOpen).toHaveBeenCalledWith(task);
     expect(handlers.onDelete).toHaveBeenCalledWith(task);
+    expect(handlers.onSelect).toHaveBeenCalledWith(3);
     expect(screen.getByText('every week on Mon, Wed')).toBeInTheDocument();
     expect(screen.getByText('1 Jan 2020 09:00')).toHaveClass('text-red-700'); // overdue
   });

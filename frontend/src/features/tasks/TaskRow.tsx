@@ -19,10 +19,12 @@ interface Props {
   onToggle: (task: Task) => void;
   onOpen: (task: Task) => void;
   onDelete: (task: Task) => void;
-  onSelect: () => void;
+  /** Position in the list, passed back to `onSelect` (so the handler can stay the same function). */
+  index: number;
+  onSelect: (index: number) => void;
 }
 
-export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, onSelect }: Props) {
+export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, index, onSelect }: Props) {
   const done = task.status === 'completed';
   const overdue = !done && task.due_at !== null && new Date(task.due_at).getTime() < Date.now();
   return (
@@ -30,7 +32,7 @@ export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onTogg
       data-testid="task-row"
       data-task-id={task.id}
       aria-selected={selected}
-      onClick={onSelect}
+      onClick={() => onSelect(index)}
       className={`task-row group flex min-h-[56px] items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800 ${selected ? 'bg-blue-50 dark:bg-slate-800/70' : ''}`}
     >
       <input

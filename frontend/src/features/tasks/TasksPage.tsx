@@ -26,26 +26,27 @@ export function TasksPage({ timeZone }: { timeZone: string }) {
   const quickAdd = useRef<HTMLInputElement>(null);
   const search = useRef<HTMLInputElement>(null);
   const toast = useToast();
-  const toggle = useToggleComplete();
-  const remove = useDeleteTask();
-  const restore = useRestoreTask();
+  // `mutate` keeps its identity, so the row handlers below (and the memoised rows) stay put.
+  const { mutate: toggle } = useToggleComplete();
+  const { mutate: remove } = useDeleteTask();
+  const { mutate: restore } = useRestoreTask();
 
   useEffect(() => setSelected((s) => Math.min(s, items.length - 1)), [items.length]);
 
   const onToggle = useCallback(
-    (task: Task) => toggle.mutate(task, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
+    (task: Task) => toggle(task, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
     [toggle, toast],
   );
   const onDelete = useCallback(
     (task: Task) =>
-      remove.mutate(task, {
+      remove(task, {
         onSuccess: () =>
           toast({
             message: `Deleted “${task.title}”`,
             action: {
               label: 'Undo',
               run: () =>
-                restore.mutate(task.id, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
+                restore(task.id, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
             },
           }),
         onError: (err) => toast({ tone: 'error', message: errorMessage(err) }),

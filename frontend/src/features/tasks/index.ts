@@ -1,4 +1,4 @@
 export { TasksPage } from './TasksPage';
 export { TrashPage } from './TrashPage';
-export { applyTask, invalidateLists } from './cache';
+export { applyTask, invalidateLists, tasksKey } from './cache';
 export { prefetchTaskList } from './prefetch';

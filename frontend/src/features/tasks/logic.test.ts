@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeTask } from '../../test/factories';
+import { FIRST_PAGE_SIZE, taskPagePath } from './api';
 import { dueWindow, toQuery, DEFAULT_FILTERS } from './filters';
 import { diffUpdate, formFromTask, formToBody, emptyForm } from './form';
 import { parseQuickAdd } from './quickAdd';
@@ -26,6 +27,12 @@ describe('filters', () => {
     const q = toQuery({ ...DEFAULT_FILTERS, q: '  milk ', status: 'all', due: 'overdue', priority: ['high'], tags: ['a', 'b'], sort: '-priority' }, now, 'UTC');
     expect(q).toMatchObject({ q: 'milk', status: 'pending', priority: ['high'], tag: ['a', 'b'], sort: '-priority' });
     expect(toQuery({ ...DEFAULT_FILTERS, status: 'all' }, now, 'UTC').status).toBeUndefined();
+  });
+  it('asks for a short first page (the first screen) and full pages after it', () => {
+    const query = toQuery({ ...DEFAULT_FILTERS, tags: ['a'] }, now, 'UTC');
+    expect(taskPagePath(query, null)).toBe(`/tasks?status=pending&tag=a&sort=due_date&limit=${FIRST_PAGE_SIZE}`);
+    expect(taskPagePath(query, 'c2')).toBe('/tasks?status=pending&tag=a&sort=due_date&limit=100&cursor=c2');
+    expect(taskPagePath({ ...query, limit: 10 }, null)).toMatch(/limit=10$/);
   });
 });
 

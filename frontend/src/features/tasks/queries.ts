@@ -6,7 +6,7 @@ import { applyTask, detailKey, invalidateLists, listKey, patchCachedTask, remove
 export function useTaskList(query: TaskQuery) {
   return useInfiniteQuery({
     queryKey: listKey(query),
-    queryFn: ({ pageParam, signal }) => api.fetchTasks({ ...query, cursor: pageParam ?? undefined }, signal),
+    queryFn: ({ pageParam, signal }) => api.fetchTaskPage(query, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
     placeholderData: (previous) => previous,
