@@ -1,7 +1,7 @@
 // Starts the real `taskflow up` on a free port with a fresh data directory, and stops it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,14 +20,17 @@ function freePort() {
   });
 }
 
-export async function startServer({ timeoutMs = 180_000 } = {}) {
+/** `extraEnv`: settings for this server only (e.g. a model through `startAnthropicReplay`). */
+export async function startServer({ timeoutMs = 180_000, extraEnv = {} } = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'taskflow-e2e-'));
   const bin = process.env.TASKFLOW_BIN || join(repoRoot, '.venv', 'bin', 'taskflow');
   const env = { ...process.env, WEB_DIST: join(frontend, 'dist'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARNING' };
-  // No model key: the assistant must answer 503 with how to configure it, and no test ever
-  // calls (or pays for) a model.
+  // No model key unless a test gives one (a replay of recorded answers): the assistant must
+  // then answer 503 with how to configure it, and no test ever calls (or pays for) a model.
   delete env.ANTHROPIC_API_KEY;
+  delete env.ANTHROPIC_BASE_URL;
+  Object.assign(env, extraEnv);
   const child = spawn(bin, ['up', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
     cwd: repoRoot,
     env,
@@ -69,4 +72,43 @@ export async function startServer({ timeoutMs = 180_000 } = {}) {
     rmSync(dataDir, { recursive: true, force: true });
   }
   return { url, port, stop, log };
+}
+
+/**
+ * Recorded Anthropic answers served over HTTP (backend/testing/anthropic_replay.py), and the
+ * settings that point a TaskFlow at them.
+ */
+export async function startAnthropicReplay(recording, { timeoutMs = 30_000 } = {}) {
+  const port = await freePort();
+  const python = join(repoRoot, '.venv', 'bin', 'python');
+  const child = spawn(python, ['-m', 'backend.testing.anthropic_replay', recording, '--port', String(port)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the Anthropic replay exited (${child.exitCode}):\n${output}`);
+    const listening = await new Promise((ok) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        ok(true);
+      });
+      socket.on('error', () => ok(false));
+    });
+    if (listening) break;
+    if (Date.now() > deadline) throw new Error(`the Anthropic replay did not listen in ${timeoutMs} ms:\n${output}`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  async function stop() {
+    if (child.exitCode === null) {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+  const env = { ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`, ANTHROPIC_API_KEY: 'sk-ant-api03-replay' };
+  return { env, stop, log: () => output };
 }
