@@ -1,0 +1,68 @@
+"""The built web app as `taskflow up` serves it: hashed assets cached for good and gzipped,
+index.html for client routes and revalidated, API paths never answered with the app."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from backend.web import mount_web_app
+
+SCRIPT = "export const list = [" + ",".join(f'"task {n}"' for n in range(400)) + "];\n"
+
+
+@pytest.fixture
+def dist(tmp_path: Path) -> Path:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text('<!doctype html><script src="/assets/index-3f9a1c.js">')
+    (tmp_path / "assets" / "index-3f9a1c.js").write_text(SCRIPT)
+    (tmp_path / "favicon.svg").write_text("<svg/>")
+    (tmp_path.parent / "secret.txt").write_text("not for the web")
+    return tmp_path
+
+
+@pytest.fixture
+async def client(dist: Path):
+    app = FastAPI()
+    assert mount_web_app(app, dist)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+        yield client
+
+
+async def test_hashed_assets_are_cached_for_good_and_gzipped(client):
+    response = await client.get("/assets/index-3f9a1c.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == SCRIPT  # httpx decoded it
+    assert int(response.headers["content-length"]) < len(gzip.compress(SCRIPT.encode())) + 64
+    plain = await client.get("/assets/index-3f9a1c.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == SCRIPT
+
+
+async def test_a_missing_asset_is_404_and_not_cached(client):
+    response = await client.get("/assets/index-000000.js")
+    assert response.status_code == 404
+    assert "immutable" not in response.headers.get("cache-control", "")
+
+
+async def test_client_routes_get_index_revalidated_on_every_load(client):
+    for path in ("/", "/tasks/8d3c", "/trash"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.text.startswith("<!doctype html>")
+        assert response.headers["cache-control"] == "no-cache"
+    assert (await client.get("/favicon.svg")).text == "<svg/>"
+
+
+async def test_api_paths_and_files_outside_the_build_are_not_served(client):
+    assert (await client.get("/api/v1/nothing-here")).status_code == 404
+    assert (await client.get("/mcp/x")).status_code == 404
+    outside = await client.get("/%2e%2e/secret.txt")
+    assert "not for the web" not in outside.text
