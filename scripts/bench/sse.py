@@ -138,12 +138,18 @@ class Stream(asyncio.Protocol):
                 self.opened.set_result(self.buffer.startswith(b"HTTP/1.1 200"))
                 self.buffer = b""
             return
+        # Only note the arrival here: parsing is left for after the phase, so the client's
+        # own work delays the reads being timed as little as it can.
+        self.bench.arrivals.append((now, self, data))
+        self.bench.count += data.count(b"\ndata: ")
+
+    def parse(self, now: float, data: bytes, latencies: list[float]) -> None:
         self.buffer += data
         *frames, self.buffer = self.buffer.split(b"\n\n")
         for frame in frames:
             match = _TS.search(frame)
             if match:
-                self.bench.received(now - float(match.group(1)))
+                latencies.append(now - float(match.group(1)))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.opened.done():
@@ -153,17 +159,19 @@ class Stream(asyncio.Protocol):
 
 class Bench:
     def __init__(self) -> None:
-        self.latencies: list[float] = []
+        self.arrivals: list[tuple[float, Stream, bytes]] = []
         self.count = 0
+        """Frames received so far (a live estimate; `take` counts exactly)."""
         self.lost = 0
 
-    def received(self, latency: float) -> None:
-        self.count += 1
-        self.latencies.append(latency)
-
     def take(self) -> list[float]:
-        values, self.latencies = self.latencies, []
-        return values
+        """The latency of every frame received since the last call (time of the read that
+        completed it, minus the time stamped in it)."""
+        arrivals, self.arrivals = self.arrivals, []
+        latencies: list[float] = []
+        for now, stream, data in arrivals:
+            stream.parse(now, data, latencies)
+        return latencies
 
 
 def rss_kib(pid: int) -> int:
@@ -199,27 +207,96 @@ def task_data(user: str, ts: float) -> dict:
     return {"user_id": user, "task": task, "version": 3, "changes": changes, "ts": ts}
 
 
-async def publish(redis, users: list[str]) -> None:
-    """Record one event per user with the notification handler's script. Frames are built
-    first and stamped just before the pipeline is sent, so latency counts from the moment
-    the events are handed to Redis, not the bench's own JSON encoding."""
-    from services.notification.frames import encode_frame
-    from services.notification.history import _RECORD, FANOUT_STREAM, history_key
+_STAMP_SLOT = '"ts":0000000000.000000'
+"""Where a frame's send time goes: as wide as `"ts":<time.time() to the µs>`, so the stamp is
+written into already-packed commands without changing any length in them."""
 
-    sha = await redis.script_load(_RECORD)
-    frames = []
+
+def _record_commands(sha: str, users: list[str], stamp: str) -> list[tuple]:
+    """One record-script call (the notification handler's) per user, each frame's "ts" set to
+    `stamp`."""
+    from services.notification.frames import encode_frame
+    from services.notification.history import FANOUT_STREAM, history_key
+
+    commands = []
     for user in users:
         event_id = str(uuid.uuid4())
         data = task_data(user, 0.0)
         frame = encode_frame(event_id=event_id, event_type="com.taskflow.task.updated", data=data)
-        frames.append((user, event_id, frame.split('"ts":0.0')))
-    pipe = redis.pipeline(transaction=False)
-    stamp = f'"ts":{time.time():.6f}'
-    for user, event_id, (head, tail) in frames:
         keys = [f"taskflow:notify:seen:{event_id}", history_key(user), FANOUT_STREAM, ""]
-        args = [user, head + stamp + tail, f"t:{event_id}", 100, 3600_000, 20000, 600, 0]
-        pipe.evalsha(sha, 4, *keys, *args)
+        args = [
+            user,
+            frame.replace('"ts":0.0', stamp),
+            f"t:{event_id}",
+            100,
+            3600_000,
+            20000,
+            600,
+            0,
+        ]
+        commands.append(("EVALSHA", sha, 4, *keys, *args))
+    return commands
+
+
+async def publish(redis, users: list[str]) -> None:
+    """Record one event per user with the notification handler's script, stamped just before
+    the pipeline is sent (the sustained phase: a few events at a time)."""
+    from services.notification.history import _RECORD
+
+    sha = await redis.script_load(_RECORD)
+    pipe = redis.pipeline(transaction=False)
+    for command in _record_commands(sha, users, f'"ts":{time.time():.6f}'):
+        pipe.execute_command(*command)
     await pipe.execute()
+
+
+def publish_burst(redis_url: str) -> None:
+    """`--publish-burst`: the fan-out phase's publisher, in its own process as the handlers
+    that record events are in production (in the client's process, redis-py's ~140 ms of
+    packing and reply parsing for 3,334 events would hold up the very reads being timed).
+    Reads user ids from stdin until an empty line, packs one record call per user, says
+    "ready", and on "go" stamps every frame with the time and hands them all to Redis at once;
+    latency counts from that moment."""
+    import redis as sync_redis
+
+    from services.notification.history import _RECORD
+
+    users = []
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        users.append(line.strip())
+    client = sync_redis.Redis.from_url(redis_url)
+    sha = client.script_load(_RECORD)
+    connection = client.connection_pool.get_connection()
+    payload = b"".join(connection.pack_commands(_record_commands(sha, users, _STAMP_SLOT)))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    stamp = f'"ts":{time.time():.6f}'.encode()
+    assert len(stamp) == len(_STAMP_SLOT)
+    connection.send_packed_command([payload.replace(_STAMP_SLOT.encode(), stamp)])
+    for _ in users:
+        connection.read_response()
+    client.connection_pool.release(connection)
+    print("done", flush=True)
+
+
+async def burst(redis_url: str, users: list[str]) -> None:
+    """Publish one event per user from a separate process (see `publish_burst`)."""
+    command = [sys.executable, __file__, "--publish-burst", redis_url]
+    publisher = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert publisher.stdin is not None and publisher.stdout is not None
+    publisher.stdin.write(("\n".join(users) + "\n\n").encode())
+    await publisher.stdin.drain()
+    if (await publisher.stdout.readline()).strip() != b"ready":
+        raise RuntimeError("the burst publisher did not start")
+    publisher.stdin.write(b"go\n")
+    await publisher.stdin.drain()
+    await publisher.wait()
+    if publisher.returncode:
+        raise RuntimeError(f"the burst publisher failed ({publisher.returncode})")
 
 
 async def open_streams(
@@ -292,7 +369,7 @@ async def run_phase(kind: str, args: argparse.Namespace, redis_url: str, env: di
 
         # fan-out: one event per user, each reaching that user's streams
         bench.take()
-        await publish(redis, users)
+        await burst(redis_url, users)
         deadline = time.monotonic() + 10
         while bench.count < held and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -324,7 +401,7 @@ async def run_phase(kind: str, args: argparse.Namespace, redis_url: str, env: di
             sus_events=n,
             sus_p50_ms=percentile(sustained, 50) * 1000,
             sus_p99_ms=percentile(sustained, 99) * 1000,
-            sus_missing=expected - bench.count,
+            sus_missing=expected - len(sustained),
             backlog_first=sum(backlog[:quarter]) / quarter,
             backlog_last=sum(backlog[-quarter:]) / quarter,
             backlog_max=max(backlog, default=0),
@@ -410,8 +487,11 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=float, default=None)
     parser.add_argument("--serve", choices=("notification", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--publish-burst", metavar="REDIS_URL", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.serve:
+    if arguments.publish_burst:
+        publish_burst(arguments.publish_burst)
+    elif arguments.serve:
         serve(arguments.serve, arguments.port)
     else:
         arguments.duration = arguments.duration or (10.0 if arguments.quick else 60.0)

@@ -18,7 +18,7 @@ class NotificationSettings(Settings):
     notify_max_connections: int = Field(default=10_000, ge=1, le=1_000_000)
     """Open streams one replica accepts; past it a new stream gets 503 with Retry-After (the
     client retries, the load balancer likely picks another replica). Size it to the pod's
-    memory (≈ 25 KiB per stream, docs/notifications.md) and file-descriptor limit."""
+    memory (≈ 13 KiB per stream, docs/notifications.md) and file-descriptor limit."""
     notify_frames_per_second: float = Field(default=10.0, gt=0, le=1000)
     notify_max_pending: int = Field(default=256, ge=1, le=100_000)
     """Distinct undelivered frames one stream may queue; past it the stream ends and the

@@ -2,7 +2,7 @@
 
 Written directly against ASGI rather than on sse-starlette (four tasks and an anyio task
 group per stream). The response starts through the app's whole middleware stack (request
-id, span, metrics, CORS headers), then the stream detaches from it (`observability.detach`):
+id, span, metrics, CORS headers), then the stream detaches from it (`backend.platform.detach`):
 for the hours it stays open it holds only its task, waiting for the disconnect, and a
 `Connection` that live frames are written through (connection.py) — which is what lets one
 process hold 10,000 streams (see docs/notifications.md).
