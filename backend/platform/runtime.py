@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from backend.platform.db import make_engine, make_sessionmaker
+from backend.platform.db import make_engine, make_sessionmaker, pooled_connection
 from backend.platform.redis import make_redis
 from backend.platform.settings import ConfigError, Settings
 
@@ -38,6 +40,10 @@ class Runtime:
             sessions=make_sessionmaker(engine),
             redis=make_redis(settings.redis_url),
         )
+
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A pooled asyncpg connection, no ORM session (see `db.pooled_connection`)."""
+        return pooled_connection(self.engine)
 
     async def close(self) -> None:
         await self.redis.aclose()

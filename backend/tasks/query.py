@@ -11,12 +11,10 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from backend.platform.errors import Problem
 from backend.tasks.models import PRIORITIES
 from backend.tasks.schemas import task_payload
-from backend.tasks.sql import PageQuery, fetch_page, page_sql
+from backend.tasks.sql import Database, PageQuery, fetch_page, page_sql
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -76,7 +74,7 @@ def _page_query(user_id: uuid.UUID, f: TaskFilter) -> PageQuery:
 
 
 async def list_tasks(
-    session: AsyncSession,
+    db: Database,
     *,
     user_id: uuid.UUID,
     filters: TaskFilter,
@@ -87,7 +85,7 @@ async def list_tasks(
     """One page of the user's tasks as API payloads, and the cursor of the next page."""
     after = decode_cursor(cursor, sort) if cursor else None
     sql, params = page_sql(_page_query(user_id, filters), sort=sort, after=after, limit=limit)
-    rows = await fetch_page(session, sql, params)
+    rows = await fetch_page(db, sql, params)
     # task_payload reads attributes; a namespace per record is cheaper than ORM rows.
     items = [
         task_payload(SimpleNamespace(**row), tags=row["tag_names"] or []) for row in rows[:limit]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -177,8 +178,18 @@ SortKey = Literal[
 
 
 def iso(value: datetime | None) -> str | None:
-    """RFC 3339 text as the API writes it (UTC as `Z`)."""
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    """RFC 3339 text as the API writes it (UTC as `Z`).
+
+    UTC values (every stored timestamp as read from the database) go through orjson, which
+    writes the same text as `isoformat` for them in a third of the time: a page of 50 tasks
+    formats ~150 of them. Other zones (a due date in the task's zone) keep `isoformat`, whose
+    seconds in historical offsets (`+00:19:32`) orjson would round to minutes.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is UTC:
+        return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def task_payload(task: Any, *, tags: list[str] | None = None) -> dict[str, Any]:

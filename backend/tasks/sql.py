@@ -10,6 +10,10 @@ the event commits or rolls back with the task. A page of 50 tasks through the OR
 as long building the statement and reading `Row` attributes as the rest of the request; here
 the page is one prepared statement whose WHERE clause is assembled from fixed fragments (user
 input only ever travels as parameters). Validation, payloads and events stay in the service.
+
+The functions take either the request's `AsyncSession` (they then run on its connection, in
+its transaction) or a bare pooled asyncpg connection (`Runtime.connection()`), which the two
+routes use so that no ORM session is built for them at all.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -28,7 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.platform.db import raw_connection
 from backend.platform.errors import Problem
 from backend.platform.events.outbox import outbox_values
+from backend.tags.service import default_color
 from backend.tasks.models import DUE_SORT_SQL, Task
+
+Database = AsyncSession | asyncpg.Connection
+"""The request's ORM session, or a bare pooled connection."""
 
 USER_TIMEZONE = "SELECT timezone FROM users WHERE id = $1"
 
@@ -111,8 +119,14 @@ def page_sql(
     return sql, params
 
 
-async def fetch_page(session: AsyncSession, sql: str, params: list[Any]) -> list[asyncpg.Record]:
-    return await (await raw_connection(session, begin=False)).fetch(sql, *params)
+async def _connection(db: Database, *, begin: bool = True) -> asyncpg.Connection:
+    if isinstance(db, asyncpg.Connection):
+        return db
+    return await raw_connection(db, begin=begin)
+
+
+async def fetch_page(db: Database, sql: str, params: list[Any]) -> list[asyncpg.Record]:
+    return await (await _connection(db, begin=False)).fetch(sql, *params)
 
 
 # JSON goes in as text and is cast in SQL, so it does not depend on the connection's codecs.
@@ -132,9 +146,9 @@ VALUES ($17, $18, $19, $20, $21::text::jsonb)
 """
 
 
-async def user_timezone(session: AsyncSession, user_id: uuid.UUID) -> str:
+async def user_timezone(db: Database, user_id: uuid.UUID) -> str:
     """The user's default time zone; 401 (as `accounts.service.get_user`) if the account is gone."""
-    timezone = await (await raw_connection(session)).fetchval(USER_TIMEZONE, user_id)
+    timezone = await (await _connection(db)).fetchval(USER_TIMEZONE, user_id)
     if timezone is None:
         raise Problem(401, "This account no longer exists", headers={"WWW-Authenticate": "Bearer"})
     return timezone
@@ -144,13 +158,51 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-async def insert_task_with_event(
-    session: AsyncSession, task: Task, *, topic: str, event: dict[str, Any]
+class TagRef(NamedTuple):
+    """A tag as a new task needs it: its id for the link row, its name for the payload."""
+
+    id: uuid.UUID
+    name: str
+
+
+# What `backend.tags.service.resolve_tags` does through the ORM, for a bare connection.
+INSERT_TAGS = """
+INSERT INTO tags (id, user_id, name, color)
+SELECT id, $1::uuid, name, color FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, name, color)
+ON CONFLICT (user_id, lower(name)) DO NOTHING
+"""
+SELECT_TAGS = "SELECT id, name FROM tags WHERE user_id = $1 AND lower(name) = ANY($2::text[])"
+
+
+async def resolve_tag_refs(
+    connection: asyncpg.Connection, *, user_id: uuid.UUID, names: list[str]
+) -> list[TagRef]:
+    """The user's tags with these names (case-insensitive, first spelling wins), creating the
+    missing ones, in the order asked; as `resolve_tags`, in the caller's transaction."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        wanted.setdefault(name.lower(), name)
+    if not wanted:
+        return []
+    new = list(wanted.values())
+    await connection.execute(
+        INSERT_TAGS,
+        user_id,
+        [uuid.uuid4() for _ in new],
+        new,
+        [default_color(name) for name in new],
+    )
+    rows = await connection.fetch(SELECT_TAGS, user_id, list(wanted))
+    by_name = {row["name"].lower(): TagRef(row["id"], row["name"]) for row in rows}
+    return [by_name[key] for key in wanted]
+
+
+async def insert_task(
+    connection: asyncpg.Connection, task: Any, *, topic: str, event: dict[str, Any]
 ) -> None:
-    """Insert the new `task` (with its tags) and its outbox `event` in one statement, then make
-    `task` a persistent, unmodified object of the session (no ORM flush follows)."""
+    """Insert the new `task` (an ORM `Task` or a `service.NewTask`, with its tags) and its
+    outbox `event` in one statement: atomic by itself, or part of the caller's transaction."""
     row = outbox_values(topic=topic, event=event)
-    connection = await raw_connection(session)
     try:
         await connection.execute(
             INSERT_TASK_WITH_EVENT,
@@ -179,6 +231,14 @@ async def insert_task_with_event(
     except asyncpg.IntegrityConstraintViolationError as error:
         # Callers (recurring occurrences) rely on SQLAlchemy's IntegrityError, as from a flush.
         raise IntegrityError(INSERT_TASK_WITH_EVENT, None, error) from error
+
+
+async def insert_task_with_event(
+    session: AsyncSession, task: Task, *, topic: str, event: dict[str, Any]
+) -> None:
+    """Insert the new `task` (with its tags) and its outbox `event` in one statement, then make
+    `task` a persistent, unmodified object of the session (no ORM flush follows)."""
+    await insert_task(await raw_connection(session), task, topic=topic, event=event)
     task.completed_at = None
     task.deleted_at = None
     # What a flush does after its INSERT: the pending task becomes persistent and clean, in the

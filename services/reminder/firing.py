@@ -269,8 +269,11 @@ class FiringLoop:
         if lease is not None:
             delay = min(delay, (lease - now_ms()) / 1000)
         if delay > 0:
+            # Not asyncio.wait_for: on Python 3.11 it can swallow a cancel that arrives as the
+            # wake-up does, and the loop then never stops (see backend/platform/events/relay.py).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self.wake.wait()
 
     async def listen(self) -> None:
         """Set `wake` whenever someone schedules a new earliest reminder (any replica)."""

@@ -168,6 +168,8 @@ class DeliveryWorker:
                 due = await connection.fetchval(_NEXT_DUE, self.subscription.name)
             if due is not None:
                 timeout = min(timeout, max(0.0, float(due)))
+        # Not asyncio.wait_for, which on Python 3.11 can swallow a cancel (see relay.py).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self.wake.wait()
         self.wake.clear()

@@ -122,8 +122,11 @@ class Relay:
                     continue
                 self._failures = 0
                 if claimed < self.batch_size:
+                    # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that arrives
+                    # as the wake-up does, and the relay then never stops (shutdown hangs).
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                        async with asyncio.timeout(self.poll_seconds):
+                            await self._wake.wait()
                     self._wake.clear()
         finally:
             stats.cancel()
