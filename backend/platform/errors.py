@@ -70,6 +70,35 @@ def _validation_message(error: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+def backing_service_down(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) means PostgreSQL or Redis cannot be reached right now:
+    the request may succeed if retried, so it is a 503, not a 500."""
+    import asyncpg
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError
+
+    unreachable = (
+        RedisConnectionError,
+        RedisTimeoutError,
+        ConnectionError,  # refused, reset, aborted
+        TimeoutError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.ConnectionDoesNotExistError,
+        asyncpg.TooManyConnectionsError,
+    )
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, unreachable):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -110,6 +139,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if backing_service_down(exc):
+            log.warning("backing_service_unavailable", path=request.url.path, error=repr(exc))
+            return problem_response(
+                503,
+                "A service TaskFlow depends on is unreachable right now: try again shortly",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
+            )
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(
             500,
