@@ -1,9 +1,10 @@
 """One live stream's writer: frames go straight to the stream's `send`, with no task per frame.
 
 A stream that is idle and under its rate limit writes a frame the moment the fan-out hands
-it over (in the fan-out's own tick): `send(message)` is started right there, and with a
-client that keeps reading it completes at once (the server's send only waits while the
-socket's buffer is full). Otherwise frames queue, coalesced per key, and go out when the
+it over (in the fan-out's own tick): straight to the socket where that is all `send` would do
+(chunks.py), else `send(message)` is started right there, and with a client that keeps
+reading it completes at once (the server's send only waits while the socket's buffer is
+full). Otherwise frames queue, coalesced per key, and go out when the
 rate allows (one timer per busy stream) or when the pending send finishes (one task per
 slow client, only while it is slow). An idle stream holds no queue, timer, task or future.
 
@@ -21,6 +22,7 @@ from typing import Any
 import structlog
 from starlette.types import Message, Send
 
+from services.notification.chunks import ChunkWriter, chunk_writer
 from services.notification.frames import Frame
 
 log = structlog.get_logger("taskflow.notification")
@@ -63,6 +65,7 @@ class Connection:
         "task",
         "timer",
         "user_id",
+        "writer",
     )
 
     def __init__(
@@ -80,6 +83,8 @@ class Connection:
         """When the write in progress started (0.0: none); the stalled-stream watchdog's clock."""
         self.send: Send | None = None
         """The server's send, once the stream is live (after its replay)."""
+        self.writer: ChunkWriter | None = None
+        """Writes a frame straight to the socket when that is what `send` would do (chunks.py)."""
         self.live = False
         self.flusher: asyncio.Task[None] | None = None
         """The rest of a write the client was too slow to take at once."""
@@ -126,6 +131,7 @@ class Connection:
     def go_live(self, send: Send) -> None:
         """The replay is written: from now on frames go to `send` (queued ones first)."""
         self.send = send
+        self.writer = chunk_writer(send)
         self.live = True
         self.flush()
 
@@ -164,6 +170,9 @@ class Connection:
     def _write(self, body: bytes) -> None:
         """Start `send` of one body message here and now; if it has to wait for the client,
         a task finishes it (and sends what queued meanwhile)."""
+        writer = self.writer
+        if writer is not None and writer.write(body):
+            return
         assert self.send is not None
         message: Message = {"type": "http.response.body", "body": body, "more_body": True}
         sending = self.send(message)

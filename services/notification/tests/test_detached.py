@@ -11,6 +11,7 @@ import re
 import httpx
 import pytest
 
+from services.notification.chunks import chunk_writer
 from services.notification.hub import hub_for
 from services.notification.limits import slots_key
 from services.notification.tests.conftest import deliver, open_stream, task_event
@@ -49,6 +50,27 @@ async def test_frames_keep_every_byte_of_non_ascii_text(notify_server, alice):
         await deliver(notify_server, task_event(alice.id, title="next"))
         frames = await sse.frames(2)
     assert [f["data"]["task"]["title"] for f in frames] == [title, "next"]
+
+
+async def test_live_frames_go_straight_to_the_socket_under_the_real_server(notify_server, alice):
+    async with open_stream(notify_server, headers=alice.headers) as sse:
+        hub = hub_for(notify_server.runtime)
+        (connection,) = hub.users[alice.id]
+        # uvicorn's httptools protocol, as `taskflow serve` runs it: the fan-out writes each
+        # chunk itself instead of going through the ASGI send (a uvicorn upgrade that moves
+        # its internals fails here rather than silently making every fan-out slower)
+        assert connection.writer is not None
+        events = [task_event(alice.id, title=f"direct {n}") for n in range(3)]
+        for event in events:
+            await deliver(notify_server, event)
+        assert [f["id"] for f in await sse.frames(3)] == [e["id"] for e in events]
+
+
+async def test_a_server_other_than_uvicorns_httptools_gets_every_frame_through_send():
+    async def send(message: dict) -> None:
+        pass
+
+    assert chunk_writer(send) is None
 
 
 @pytest.mark.parametrize("reason", ["resync", "shutdown"])
