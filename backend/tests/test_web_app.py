@@ -66,3 +66,16 @@ async def test_api_paths_and_files_outside_the_build_are_not_served(client):
     assert (await client.get("/mcp/x")).status_code == 404
     outside = await client.get("/%2e%2e/secret.txt")
     assert "not for the web" not in outside.text
+
+
+async def test_an_asset_is_read_once_and_a_new_index_is_served_at_once(client, dist):
+    first = await client.get("/assets/index-3f9a1c.js", headers={"Accept-Encoding": "gzip"})
+    # a hashed file never changes: later requests are answered from memory
+    (dist / "assets" / "index-3f9a1c.js").write_text("changed on disk")
+    again = await client.get("/assets/index-3f9a1c.js", headers={"Accept-Encoding": "gzip"})
+    assert again.text == first.text == SCRIPT
+    # index.html is not cached: a new build's page is what the next load gets
+    (dist / "index.html").write_text('<!doctype html><script src="/assets/index-77aa01.js">')
+    page = await client.get("/")
+    assert "index-77aa01.js" in page.text
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
