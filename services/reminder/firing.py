@@ -1,8 +1,9 @@
 """The firing loop: claim reminders shortly before they are due, and publish each at its fire
 time, then forget it.
 
-Two coroutines share one process. The claimer sleeps until a reminder comes within the
-look-ahead (woken early over Redis pub/sub when an earlier one is scheduled). It claims what is
+Three coroutines share one process: a listener for wake-ups, the claimer and the firer. The
+claimer sleeps until a reminder comes within the look-ahead (woken early, through the listener,
+over Redis pub/sub when an earlier one is scheduled). It claims what is
 due by then with a lease, reads the tasks' states and builds the events. The firer waits for
 each fire time, checks that the claims are still held, publishes, and then forgets them. So at a
 fire time only that check and the publishes remain, even for a burst of thousands. A claim whose

@@ -10,11 +10,10 @@ import structlog
 
 from backend.platform.events.cloudevent import EventType
 from backend.platform.events.subscriptions import Delivery, Outcome
-from services.reminder.schedule import Entry, Schedule
+from services.reminder.schedule import SNOOZE, Entry, Schedule
 from services.reminder.settings import load_settings
 
 log = structlog.get_logger("taskflow.reminder")
-CONSUMER = "reminder"
 TASK_TYPES = frozenset(
     {
         EventType.TASK_CREATED,
@@ -55,7 +54,7 @@ def task_entries(task: dict[str, Any]) -> list[Entry]:
         if not isinstance(reminder, dict) or not reminder.get("id"):
             raise MalformedEvent("a reminder without an id")
         rid = str(reminder["id"])
-        if "|" in rid or rid.startswith("snooze-"):
+        if "|" in rid or rid.startswith(SNOOZE):
             raise MalformedEvent(f"reminder id {rid!r} is not allowed")
         if reminder.get("at"):
             entries.append(Entry(str(task["id"]), rid, _ms(_time(reminder["at"]))))

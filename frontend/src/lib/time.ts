@@ -164,11 +164,3 @@ export function formatDue(iso: string, timeZone: string, allDay: boolean, now: D
   const label = labelFormat(timeZone, sameYear).format(new Date(iso));
   return `${label.replace(',', '')}${time}`;
 }
-
-/** Short zone name like "CET" or "GMT+1" for `timeZone` at `instant`. */
-export function zoneAbbreviation(iso: string, timeZone: string): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' })
-    .formatToParts(new Date(iso))
-    .find((p) => p.type === 'timeZoneName');
-  return part?.value ?? timeZone;
-}
