@@ -90,6 +90,19 @@ async def raw_connection(session: AsyncSession, *, begin: bool = True) -> asyncp
     return pooled.driver_connection
 
 
+_BROKEN = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,  # the server is shutting this backend down
+    asyncpg.InterfaceError,
+    # A FATAL the server sends between two statements (pg_terminate_backend, a restart) puts
+    # the protocol in a state the next statement cannot start from, before the socket's end
+    # has been read: asyncpg says InternalClientError and the connection still looks open.
+    asyncpg.InternalClientError,
+    OSError,
+)
+"""Errors after which a connection cannot be trusted with another statement."""
+
+
 @asynccontextmanager
 async def pooled_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """An asyncpg connection from the engine's pool, without an ORM session around it.
@@ -102,14 +115,19 @@ async def pooled_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connec
     `connection.transaction()` when several must commit together.
 
     SQLAlchemy does not see what runs on the connection, so it cannot notice a broken one: a
-    connection that was lost (server restart, network) or is still in a transaction on exit
-    (its rollback failed) is discarded here, never handed out again.
+    connection that was lost (server restart, network), failed at the connection level (see
+    `_BROKEN`) or is still in a transaction on exit (its rollback failed) is discarded here,
+    never handed out again.
     """
     async with engine.connect() as connection:
         pooled = await connection.get_raw_connection()
         driver: asyncpg.Connection = pooled.driver_connection
+        broken = False
         try:
             yield driver
+        except _BROKEN:
+            broken = True
+            raise
         finally:
-            if driver.is_closed() or driver.is_in_transaction():
+            if broken or driver.is_closed() or driver.is_in_transaction():
                 await connection.invalidate()
