@@ -1,4 +1,5 @@
-"""Who is streaming: a session cookie, a Bearer token, or a single-use stream ticket.
+"""Who is streaming: a session cookie, a Bearer token (a sign-in's or a personal access
+token), or a single-use stream ticket.
 
 Browsers' EventSource cannot send headers, and a long-lived token must never sit in a URL
 (logs, history, Referer), so the web app uses its HttpOnly cookie, and other clients may
@@ -12,8 +13,8 @@ import secrets
 
 from fastapi import Request
 
-from backend.platform.auth import decode_token, unauthorized
-from backend.platform.deps import bearer_token
+from backend.platform.auth import unauthorized
+from backend.platform.deps import get_principal
 from backend.platform.runtime import Runtime
 
 _TICKET_MAX_LENGTH = 128
@@ -42,12 +43,9 @@ async def redeem_ticket(*, runtime: Runtime, ticket: str) -> str:
 
 
 async def stream_user(*, request: Request, runtime: Runtime) -> str:
-    """The streaming user's id, from `?ticket=`, else the Bearer header, else the cookie."""
+    """The streaming user's id, from `?ticket=`, else the Bearer header, else the cookie (the
+    header and cookie as every other route reads them)."""
     ticket = request.query_params.get("ticket")
     if ticket is not None:
         return await redeem_ticket(runtime=runtime, ticket=ticket)
-    token = bearer_token(request)
-    if not token:
-        raise unauthorized()
-    principal = await decode_token(token, secret=runtime.settings.jwt_key, redis=runtime.redis)
-    return str(principal.user_id)
+    return str((await get_principal(request, runtime)).user_id)

@@ -22,6 +22,23 @@ async def test_bearer_header_streams_the_users_events(notify_server, alice):
     assert frame["data"] == event["data"]
 
 
+async def test_a_personal_access_token_streams_until_it_is_revoked(notify_server, client, alice):
+    created = await client.post("/api/v1/auth/tokens", json={"name": "cli"}, headers=alice.headers)
+    assert created.status_code == 201, created.text
+    pat = bearer(created.json()["token"])
+    async with open_stream(notify_server, headers=pat) as sse:
+        event = task_event(alice.id, title="from a script")
+        await deliver(notify_server, event)
+        assert (await sse.next())["id"] == event["id"]
+    revoked = await client.delete(
+        f"/api/v1/auth/tokens/{created.json()['id']}", headers=alice.headers
+    )
+    assert revoked.status_code == 204
+    async with open_stream(notify_server, headers=pat) as refused:
+        assert refused.response.status_code == 401
+        assert refused.response.headers["content-type"] == "application/problem+json"
+
+
 async def test_session_cookie_opens_the_stream(notify_server, alice):
     cookie = {"Cookie": f"taskflow_session={alice.token}"}
     async with open_stream(notify_server, headers=cookie) as sse:
