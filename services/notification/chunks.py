@@ -1,9 +1,10 @@
 """Body chunks written straight to a stream's socket, where that is exactly what `send` does.
 
 A fan-out writes one frame to thousands of sockets in one tick. Through uvicorn's ASGI `send`
-each write costs a coroutine, a message dict and the protocol's checks around the one
-`transport.write` that matters; on the 2-core dev machine that was ~25 µs a frame, against
-~10-14 µs for the write alone (mostly the kernel's loopback work).
+each write also costs a coroutine, a message dict and the protocol's checks around the one
+`transport.write` that matters: a few µs a frame, 30-40 ms of a 10,000-stream fan-out's p99 on
+the 2-core dev machine (docs/notifications.md), where the write itself is 9-14 µs (mostly the
+kernel's loopback work).
 
 `ChunkWriter` does that write itself, only where it is equivalent to `send`: uvicorn's
 httptools protocol (what `taskflow serve` runs), a started response in chunked encoding, not
