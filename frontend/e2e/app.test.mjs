@@ -355,7 +355,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       });
       observer.observe(document, { childList: true, subtree: true });
     };
-    const figures = { cold: [], 'warm reload': [] };
+    const figures = { cold: [], 'warm reload': [], 'static HTML, cold': [] };
     const measure = async (bulk, label) => {
       await bulk.waitForFunction(() => window.__firstRender);
       const m = await bulk.evaluate(() => window.__firstRender);
@@ -373,7 +373,26 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       );
       figures[label].push(m.painted);
     };
-    // Each round is a first visit (new browser context: empty cache) and two reloads.
+    // The floor under a first visit, measured the same way: the very rows the app painted,
+    // as a static page (no script, no API request; its stylesheet from the server) opened in
+    // a new browser context. What a first visit costs above this is the app's; the floor itself
+    // is the browser's (a new renderer's first frame on this machine).
+    const staticFloor = async (html) => {
+      const visit = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+      const floor = await visit.newPage();
+      await floor.route(`${server.url}/`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+      await floor.addInitScript(firstRenderProbe);
+      await floor.goto(server.url);
+      await floor.waitForFunction(() => window.__firstRender);
+      const m = await floor.evaluate(() => window.__firstRender);
+      assert.deepEqual(m.requests, { '/api/v1/auth/me': 0, '/api/v1/tasks': 0, '/api/v1/tags': 0 }, 'the static page asks the API nothing');
+      assert.equal(m.rows, 30, 'the static page holds the rows the app painted');
+      console.log(`first render of the 1,000-task list (static HTML floor, cold): ${m.painted.toFixed(0)} ms to the same rows painted (${m.source})`);
+      figures['static HTML, cold'].push(m.painted);
+      await visit.close();
+    };
+    // Each round is a first visit (new browser context: empty cache), two reloads, and the
+    // static floor of the page the first visit painted.
     for (let round = 0; round < 2; round++) {
       const visit = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
       assert.equal((await visit.request.post(`${server.url}/api/v1/auth/login`, { data: { email, password: PASSWORD } })).status(), 200);
@@ -381,19 +400,23 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       await bulk.addInitScript(firstRenderProbe);
       await bulk.goto(server.url);
       await measure(bulk, 'cold');
+      const painted = await bulk.evaluate(() => '<!doctype html>' + document.documentElement.outerHTML);
       for (let i = 0; i < 2; i++) {
         await bulk.reload();
         await measure(bulk, 'warm reload');
       }
       if (round === 1) await shot(bulk, '11-thousand-tasks');
       await visit.close();
+      await staticFloor(painted.replace(/<script\b[\s\S]*?<\/script>/g, '').replace(/<link rel="preload"[^>]*>/g, ''));
     }
     const median = (xs) => {
       const s = [...xs].sort((x, y) => x - y);
       return ((s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2).toFixed(0);
     };
+    const floor = median(figures['static HTML, cold']);
     console.log(
-      `first render of the 1,000-task list, median: cold ${median(figures.cold)} ms, warm reload ${median(figures['warm reload'])} ms ` +
+      `first render of the 1,000-task list, median: cold ${median(figures.cold)} ms, warm reload ${median(figures['warm reload'])} ms, ` +
+        `static HTML floor (cold) ${floor} ms; cold / floor ${(Number(median(figures.cold)) / Number(floor)).toFixed(2)} ` +
         `(budget 200 ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`,
     );
     await ctx.close();
