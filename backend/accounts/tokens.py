@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -139,6 +139,21 @@ async def authenticate(token: str, *, engine: AsyncEngine) -> Principal:
             "create a new one"
         )
     return principal
+
+
+async def revoked_among(jtis: Collection[str], *, engine: AsyncEngine) -> set[str]:
+    """Which of these personal tokens' `jti`s (`pat:<id>`) name a token that no longer
+    exists (revoked), in one query."""
+    ids = {jti: uuid.UUID(jti.removeprefix(JTI_PREFIX)) for jti in jtis}
+    if not ids:
+        return set()
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        rows = await raw.driver_connection.fetch(
+            "SELECT id FROM personal_access_tokens WHERE id = ANY($1::uuid[])", list(ids.values())
+        )
+    live = {row["id"] for row in rows}
+    return {jti for jti, token_id in ids.items() if token_id not in live}
 
 
 async def _lookup(engine: AsyncEngine, digest: bytes) -> Principal | None:

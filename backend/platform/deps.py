@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated
 
 import redis.asyncio as aioredis
@@ -10,7 +10,13 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts import tokens
-from backend.platform.auth import SESSION_COOKIE, Principal, decode_token, unauthorized
+from backend.platform.auth import (
+    SESSION_COOKIE,
+    Principal,
+    decode_token,
+    revoked_among,
+    unauthorized,
+)
 from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
 
@@ -66,3 +72,13 @@ async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def signed_out(principals: Iterable[Principal], runtime: Runtime) -> set[str]:
+    """The `jti`s of these principals that can no longer authenticate: the sign-in was signed
+    out, or the personal access token revoked. For connections that outlive the request that
+    authenticated them (expiry is the caller's to compare with `expires_at`)."""
+    jtis = {principal.jti for principal in principals}
+    personal = {jti for jti in jtis if jti.startswith(tokens.JTI_PREFIX)}
+    gone = await revoked_among(jtis - personal, runtime.redis)
+    return gone | await tokens.revoked_among(personal, engine=runtime.engine)

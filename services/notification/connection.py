@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 from starlette.types import Message, Send
 
+from backend.platform.auth import Principal
 from services.notification.chunks import ChunkWriter, chunk_writer
 from services.notification.frames import Frame
 
@@ -58,6 +59,7 @@ class Connection:
         "next_send_at",
         "parked",
         "pending",
+        "principal",
         "reason",
         "send",
         "sending_since",
@@ -69,9 +71,17 @@ class Connection:
     )
 
     def __init__(
-        self, *, user_id: str, slot_id: str, max_pending: int, frames_per_second: float
+        self,
+        *,
+        user_id: str,
+        slot_id: str,
+        max_pending: int,
+        frames_per_second: float,
+        principal: Principal | None = None,
     ) -> None:
         self.user_id = user_id
+        self.principal = principal
+        """The sign-in or token the stream was opened with: rechecked while it lasts."""
         self.slot_id = slot_id
         self.max_pending = max_pending
         self.interval = 1.0 / frames_per_second
@@ -96,7 +106,7 @@ class Connection:
         self.closed = False
         self.reason = ""
         """Why the stream ended: "disconnected", "overflow", "stalled", "resync", "shutdown",
-        "failed"."""
+        "failed", "expired", "signed_out"."""
         self.task: asyncio.Task[Any] | None = None
 
     # -- frames in

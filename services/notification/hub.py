@@ -80,13 +80,17 @@ class Hub:
         for connection in tuple(self.connections()):
             connection.close(reason)
 
+    def slice(self, *, tick: int, slices: int) -> list[Connection]:
+        """The streams whose turn it is at `tick` of a round of `slices` ticks: each stream's
+        turn comes once a round, and the streams are spread evenly over the round."""
+        slice_ = tick % slices
+        return [c for c in self.connections() if c.beat % slices == slice_]
+
     def heartbeat(self, *, tick: int, slices: int) -> None:
         """Ask one slice of the streams to send a heartbeat comment: called every tick, so
         each stream beats once per `slices` ticks and 10,000 streams never write at once."""
-        slice_ = tick % slices
-        for connection in tuple(self.connections()):
-            if connection.beat % slices == slice_:
-                connection.heartbeat()
+        for connection in self.slice(tick=tick, slices=slices):
+            connection.heartbeat()
 
     def evict_stalled(self, *, now: float, timeout: float) -> int:
         """Cancel streams whose current write started more than `timeout` seconds ago."""

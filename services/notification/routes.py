@@ -37,9 +37,7 @@ class TicketRead(BaseModel):
 async def create_ticket(principal: PrincipalDep, runtime: RuntimeDep) -> TicketRead:
     """A single-use ticket for `GET /stream?ticket=…`, for clients that cannot send headers."""
     seconds = notification_settings(runtime).notify_ticket_seconds
-    ticket = await auth.issue_ticket(
-        runtime=runtime, user_id=str(principal.user_id), seconds=seconds
-    )
+    ticket = await auth.issue_ticket(runtime=runtime, principal=principal, seconds=seconds)
     return TicketRead(ticket=ticket, expires_in=seconds)
 
 
@@ -48,7 +46,8 @@ async def _open(request: Request, runtime: Runtime) -> EventStream:
     last_event_id = request.headers.get("last-event-id")
     if last_event_id is not None and len(last_event_id) > _MAX_LAST_EVENT_ID:
         raise Problem(422, f"Last-Event-ID: must be at most {_MAX_LAST_EVENT_ID} characters")
-    user_id = await auth.stream_user(request=request, runtime=runtime)
+    principal = await auth.stream_principal(request=request, runtime=runtime)
+    user_id = str(principal.user_id)
     settings = notification_settings(runtime)
     hub = hub_for(runtime)
     if not hub.ready.is_set():
@@ -77,6 +76,7 @@ async def _open(request: Request, runtime: Runtime) -> EventStream:
         )
     connection = Connection(
         user_id=user_id,
+        principal=principal,
         slot_id=slot_id,
         max_pending=settings.notify_max_pending,
         frames_per_second=settings.notify_frames_per_second,

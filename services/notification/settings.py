@@ -24,6 +24,9 @@ class NotificationSettings(Settings):
     """Distinct undelivered frames one stream may queue; past it the stream ends and the
     client resumes from its Last-Event-ID (nothing is lost, the history has it all)."""
     notify_ticket_seconds: int = Field(default=30, ge=1, le=60)
+    notify_auth_recheck_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How often each open stream's sign-in (or token) is checked again: a stream whose
+    session was signed out, whose token was revoked or has expired ends within this long."""
     notify_slot_ttl_seconds: int = Field(default=60, ge=3, le=3600)
     """A stream's slot expires this long after its replica last refreshed it (a crash)."""
     notify_history_maxlen: int = Field(default=1000, ge=10, le=1_000_000)

@@ -30,7 +30,9 @@ HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 _OPENING = b"retry: 3000\n\n" + comment("connected")
-_WAKE_REASONS = frozenset({"overflow", "stalled", "resync", "shutdown", "failed"})
+_WAKE_REASONS = frozenset(
+    {"overflow", "stalled", "resync", "shutdown", "failed", "expired", "signed_out"}
+)
 
 
 class EventStream:

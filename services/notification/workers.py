@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import UTC, datetime
 
 import structlog
+from asyncpg import PostgresError
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
+from backend.platform.auth import Principal
+from backend.platform.deps import signed_out
 from backend.platform.runtime import Runtime
 from services.notification import limits
+from services.notification.connection import Connection
 from services.notification.fanout import run_fanout
 from services.notification.hub import Hub, drop_hub, hub_for
 from services.notification.settings import notification_settings
 
 log = structlog.get_logger("taskflow.notification")
 _TICK_SECONDS = 1.0
+_RECHECK_TIMEOUT_SECONDS = 5.0
+"""A credential recheck waits no longer (it must not hold up heartbeats and evictions)."""
 
 
 async def fanout_worker(runtime: Runtime) -> None:
@@ -44,14 +52,48 @@ async def _refresh(runtime: Runtime, hub: Hub, ttl_seconds: int) -> None:
         log.warning("slot_refresh_failed", error=str(exc))
 
 
+async def recheck_credentials(runtime: Runtime, hub: Hub, *, tick: int, slices: int) -> int:
+    """End the streams of one slice whose sign-in has expired, was signed out, or whose
+    personal access token was revoked (a stream outlives the request that authenticated it;
+    its client reconnects and is refused). How many were ended. A failed check ends nothing:
+    the next round asks again."""
+    now = datetime.now(UTC)
+    ended = 0
+    live: list[tuple[Connection, Principal]] = []
+    for connection in hub.slice(tick=tick, slices=slices):
+        principal = connection.principal
+        if principal is None or connection.closed:
+            continue
+        if principal.expires_at <= now:
+            connection.close("expired")
+            ended += 1
+        else:
+            live.append((connection, principal))
+    if not live:
+        return ended
+    try:
+        async with asyncio.timeout(_RECHECK_TIMEOUT_SECONDS):
+            gone = await signed_out((principal for _, principal in live), runtime)
+    except (TimeoutError, RedisError, OSError, SQLAlchemyError, PostgresError) as exc:
+        log.warning("credential_recheck_failed", error=f"{type(exc).__name__}: {exc}")
+        return ended
+    for connection, principal in live:
+        if principal.jti in gone:
+            connection.close("signed_out")
+            ended += 1
+    return ended
+
+
 async def housekeeping_worker(runtime: Runtime) -> None:
-    """Heartbeats, slot refresh, stalled-stream eviction and shutdown, once a second."""
+    """Heartbeats, slot refresh, stalled-stream eviction, credential rechecks and shutdown,
+    once a second."""
     settings = notification_settings(runtime)
     hub = hub_for(runtime)
     loop = asyncio.get_running_loop()
     next_refresh = loop.time() + settings.notify_slot_ttl_seconds / 3
     tick = min(_TICK_SECONDS, settings.notify_heartbeat_seconds / 2)
     slices = max(1, round(settings.notify_heartbeat_seconds / tick))
+    auth_slices = max(1, round(settings.notify_auth_recheck_seconds / tick))
     ticks = 0
     while True:
         await asyncio.sleep(tick)
@@ -63,6 +105,9 @@ async def housekeeping_worker(runtime: Runtime) -> None:
         if evicted:
             log.info("stalled_streams_evicted", count=evicted)
         hub.heartbeat(tick=ticks, slices=slices)
+        ended = await recheck_credentials(runtime, hub, tick=ticks, slices=auth_slices)
+        if ended:
+            log.info("streams_ended_signed_out_or_expired", count=ended)
         if now >= next_refresh:
             next_refresh = now + settings.notify_slot_ttl_seconds / 3
             await _refresh(runtime, hub, settings.notify_slot_ttl_seconds)

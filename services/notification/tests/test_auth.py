@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import jwt
+import pytest
 
-from services.notification.tests.conftest import STREAM, bearer, deliver, open_stream, task_event
+from backend.platform.auth import Principal
+from backend.platform.runtime import Runtime
+from backend.testing.fixtures import TEST_SECRET, make_settings
+from services.notification.connection import Connection
+from services.notification.hub import Hub
+from services.notification.tests.conftest import (
+    SSE,
+    STREAM,
+    bearer,
+    deliver,
+    open_stream,
+    task_event,
+)
+from services.notification.workers import recheck_credentials
 
 TICKET = "/api/v1/notifications/ticket"
 
@@ -87,3 +106,116 @@ async def test_no_or_bad_credentials_get_401(notify_server, alice):
     for answer in cases:
         assert answer.status_code == 401, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
+
+
+# A stream outlives the request that authenticated it: each stream's sign-in is checked again
+# every NOTIFY_AUTH_RECHECK_SECONDS (1 s here), and the stream ends when it no longer holds.
+
+
+async def ends(sse: SSE, within: float = 5.0) -> None:
+    """The stream ends (cleanly, so the browser reconnects and meets the 401) within `within`
+    seconds, with no frame before that."""
+    with pytest.raises(EOFError):
+        await sse.next(within)
+
+
+async def test_signing_out_ends_that_sessions_streams_and_no_other(server_factory, client, alice):
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": alice.email, "password": alice.password}
+    )
+    assert login.status_code == 200, login.text
+    other_device = bearer(login.json()["access_token"])
+    async with (
+        server_factory(notify_auth_recheck_seconds=1) as server,
+        open_stream(server, headers=alice.headers) as signed_out,
+        open_stream(server, headers=other_device) as still_in,
+    ):
+        assert (await client.post("/api/v1/auth/logout", headers=alice.headers)).status_code == 204
+        await ends(signed_out)
+        event = task_event(alice.id, title="seen on the other device")
+        await deliver(server, event)
+        assert (await still_in.next())["id"] == event["id"]
+        async with open_stream(server, headers=alice.headers) as again:
+            assert again.response.status_code == 401
+            assert "signed out" in again.response.json()["detail"]
+
+
+async def test_a_stream_ends_when_its_token_expires(server_factory, alice):
+    now = int(time.time())
+    claims = {"sub": alice.id, "iat": now, "exp": now + 2, "jti": uuid.uuid4().hex}
+    short_lived = bearer(jwt.encode(claims, TEST_SECRET, algorithm="HS256"))
+    async with (
+        server_factory(notify_auth_recheck_seconds=1) as server,
+        open_stream(server, headers=short_lived) as sse,
+    ):
+        event = task_event(alice.id, title="while it lasts")
+        await deliver(server, event)
+        assert (await sse.next())["id"] == event["id"]
+        await ends(sse, within=6)
+        async with open_stream(server, headers=short_lived) as again:
+            assert again.response.status_code == 401
+            assert "expired" in again.response.json()["detail"]
+
+
+async def test_revoking_a_personal_access_token_ends_its_stream(server_factory, client, alice):
+    created = await client.post("/api/v1/auth/tokens", json={"name": "cli"}, headers=alice.headers)
+    assert created.status_code == 201, created.text
+    async with (
+        server_factory(notify_auth_recheck_seconds=1) as server,
+        open_stream(server, headers=bearer(created.json()["token"])) as sse,
+    ):
+        token_id = created.json()["id"]
+        revoked = await client.delete(f"/api/v1/auth/tokens/{token_id}", headers=alice.headers)
+        assert revoked.status_code == 204
+        await ends(sse)
+
+
+async def test_a_ticket_stream_ends_when_the_sign_in_it_came_from_is_signed_out(
+    server_factory, client, alice
+):
+    async with (
+        server_factory(notify_auth_recheck_seconds=1) as server,
+        httpx.AsyncClient(base_url=server.url) as notify,
+    ):
+        ticket = (await notify.post(TICKET, headers=alice.headers)).json()["ticket"]
+        async with open_stream(server, params={"ticket": ticket}) as sse:
+            await deliver(server, task_event(alice.id))
+            assert (await sse.next())["data"]["user_id"] == alice.id
+            assert (
+                await client.post("/api/v1/auth/logout", headers=alice.headers)
+            ).status_code == 204
+            await ends(sse)
+
+
+async def test_a_ticket_bought_with_a_signed_out_session_is_refused(server_factory, client, alice):
+    async with (
+        server_factory() as server,
+        httpx.AsyncClient(base_url=server.url) as notify,
+    ):
+        ticket = (await notify.post(TICKET, headers=alice.headers)).json()["ticket"]
+        assert (await client.post("/api/v1/auth/logout", headers=alice.headers)).status_code == 204
+        async with open_stream(server, params={"ticket": ticket}) as refused:
+            assert refused.response.status_code == 401
+            assert "signed out" in refused.response.json()["detail"]
+
+
+async def test_a_recheck_that_cannot_reach_redis_ends_no_stream(database_url, alice):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # nothing listens once the socket is closed
+    runtime = Runtime.open(make_settings(database_url, f"redis://127.0.0.1:{closed_port}/0"))
+    hub = Hub()
+    principal = Principal(
+        user_id=uuid.UUID(alice.id),
+        jti=uuid.uuid4().hex,
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    connection = Connection(
+        user_id=alice.id, principal=principal, slot_id="s", max_pending=8, frames_per_second=10
+    )
+    hub.add(connection)
+    try:
+        assert await recheck_credentials(runtime, hub, tick=0, slices=1) == 0
+    finally:
+        await runtime.close()
+    assert not connection.closed  # an outage is not a sign-out: the next round asks again
