@@ -74,10 +74,10 @@ class Connection:
         self,
         *,
         user_id: str,
+        principal: Principal,
         slot_id: str,
         max_pending: int,
         frames_per_second: float,
-        principal: Principal | None = None,
     ) -> None:
         self.user_id = user_id
         self.principal = principal

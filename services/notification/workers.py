@@ -11,7 +11,6 @@ from asyncpg import PostgresError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.platform.auth import Principal
 from backend.platform.deps import signed_out
 from backend.platform.runtime import Runtime
 from services.notification import limits
@@ -59,26 +58,25 @@ async def recheck_credentials(runtime: Runtime, hub: Hub, *, tick: int, slices: 
     the next round asks again."""
     now = datetime.now(UTC)
     ended = 0
-    live: list[tuple[Connection, Principal]] = []
+    live: list[Connection] = []
     for connection in hub.slice(tick=tick, slices=slices):
-        principal = connection.principal
-        if principal is None or connection.closed:
+        if connection.closed:
             continue
-        if principal.expires_at <= now:
+        if connection.principal.expires_at <= now:
             connection.close("expired")
             ended += 1
         else:
-            live.append((connection, principal))
+            live.append(connection)
     if not live:
         return ended
     try:
         async with asyncio.timeout(_RECHECK_TIMEOUT_SECONDS):
-            gone = await signed_out((principal for _, principal in live), runtime)
+            gone = await signed_out((c.principal for c in live), runtime)
     except (TimeoutError, RedisError, OSError, SQLAlchemyError, PostgresError) as exc:
         log.warning("credential_recheck_failed", error=f"{type(exc).__name__}: {exc}")
         return ended
-    for connection, principal in live:
-        if principal.jti in gone:
+    for connection in live:
+        if connection.principal.jti in gone:
             connection.close("signed_out")
             ended += 1
     return ended
