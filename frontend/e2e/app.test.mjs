@@ -16,7 +16,9 @@ const rows = (p, title) => p.locator('[data-testid="task-row"]', { hasText: titl
 
 describe('TaskFlow web app', { timeout: 600_000 }, () => {
   before(async () => {
-    server = await startServer();
+    // Open streams recheck their sign-in every second here (30 s by default), so a sign-out's
+    // effect on another tab shows within the test's patience.
+    server = await startServer({ extraEnv: { NOTIFY_AUTH_RECHECK_SECONDS: '1' } });
     browser = await launch();
     context = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB', viewport: { width: 1200, height: 800 } });
     page = await context.newPage();
@@ -106,6 +108,30 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       console.log(`live stream status in the first tab: ${status}`);
       await second.close();
     }
+  });
+
+  test('signing out ends that session everywhere: another window returns to sign-in by itself', async () => {
+    // Another window holding the same session (its cookie copied into a second browser
+    // context, so nothing but the server can tell it about the sign-out).
+    const elsewhere = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+    try {
+      await elsewhere.addCookies(await context.cookies());
+      const other = await elsewhere.newPage();
+      await other.goto(server.url);
+      await other.getByLabel('New task').waitFor();
+      await other.locator('[data-testid="live-status"][data-status="live"]').waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      // Nothing happens in the other window: the server ends its stream (that sign-in is
+      // over), the browser's reconnect is refused, and the app shows sign-in.
+      await other.getByText('Your session ended.').waitFor({ timeout: 15_000 });
+    } finally {
+      await elsewhere.close();
+    }
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('New task').waitFor();
   });
 
   test('a reminder appears as a toast', async () => {

@@ -44,8 +44,11 @@ export function useSession() {
       await logout();
     } finally {
       clearDrafts();
-      client.clear();
+      // Forget the user on the very query the app is watching, then every answer of theirs.
+      // (`client.clear()` first would leave the app watching a removed query: it kept showing
+      // the list after signing out.)
       client.setQueryData(meKey, null);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
     }
   }, [client]);
 
