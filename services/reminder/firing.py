@@ -30,6 +30,18 @@ from services.reminder.metrics import DROPPED, FIRED, LATENESS, PUBLISH_FAILURES
 from services.reminder.schedule import Claim, Entry, Schedule
 
 log = structlog.get_logger("taskflow.reminder.firing")
+STOP_ATTEMPTS = 5
+"""How many times (a second apart) stopping cancels a coroutine that has not ended yet."""
+
+
+def _stopping() -> bool:
+    """Whether this task has been asked to stop. A Redis error may stand in for the cancel
+    that interrupted a command (an error raised while the client cleans up replaces the
+    CancelledError); retrying then would swallow the stop and hang the shutdown."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 SOURCE = "taskflow/reminder"
 Publish = Callable[[dict[str, Any]], Awaitable[None]]
 FIRED_LATE, FIRED_ON_TIME = FIRED.labels("true"), FIRED.labels("false")
@@ -286,6 +298,8 @@ class FiringLoop:
                         if message.get("type") == "message":
                             self.wake.set()
             except (RedisError, OSError) as exc:
+                if _stopping():
+                    raise asyncio.CancelledError from exc
                 log.warning("reminder_wake_channel_lost", error=str(exc))
                 self.wake.set()  # we may have missed a wake-up
                 await asyncio.sleep(1.0)
@@ -300,6 +314,8 @@ class FiringLoop:
                     await self.sleep(claimed=claimed > 0)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                if _stopping():
+                    raise asyncio.CancelledError from exc
                 log.warning("reminder_claim_failed", error=f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -340,6 +356,8 @@ class FiringLoop:
                 await self.fire(due)
                 backoff = 0.1
             except (RedisError, OSError) as exc:
+                if _stopping():
+                    raise asyncio.CancelledError from exc
                 # unpublished or unforgotten: the leases expire and the claims fire again
                 log.warning("reminder_firing_failed", error=f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(backoff)
@@ -356,9 +374,7 @@ class FiringLoop:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _stop(tasks)
             await self._give_back()
             if self._forgetting:
                 await asyncio.wait(self._forgetting, timeout=2.0)
@@ -374,3 +390,21 @@ class FiringLoop:
             await asyncio.wait_for(asyncio.shield(self.schedule.give_back(queued)), 2.0)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("reminder_give_back_failed", claims=len(queued), error=str(exc))
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the loop's coroutines and wait for them to end. A cancel that got lost inside a
+    client library (once, in CI: shutdown waited forever) is sent again, a second apart; what
+    still runs after STOP_ATTEMPTS is reported and left to the process's exit."""
+    pending = set(tasks)
+    for _ in range(STOP_ATTEMPTS):
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+        if not pending:
+            break
+        log.warning("reminder_stop_cancelling_again", tasks=[t.get_name() for t in pending])
+    else:
+        log.error("reminder_tasks_did_not_stop", tasks=[t.get_name() for t in pending])
+    # Their outcomes are taken (a failure already went up through `run`'s gather).
+    await asyncio.gather(*(task for task in tasks if task.done()), return_exceptions=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import Counter
 from datetime import datetime
 
+from services.reminder import firing
 from services.reminder.schedule import Entry, Schedule
 
 from .conftest import Recorder, now_ms, start_loop, stop_loop
@@ -122,3 +124,22 @@ async def test_a_failed_publish_is_retried_after_the_lease_with_the_same_event_i
     assert event["id"] == str(Entry(task_id, "r0", at).event_id)
     assert event["type"] == "com.taskflow.reminder.triggered"
     assert event["subject"] == event["partitionkey"] == task_id
+
+
+async def test_stopping_ends_a_coroutine_that_lost_its_first_cancel():
+    stopped = asyncio.Event()
+
+    async def stubborn() -> None:
+        # a cancel lost inside a client library: the loop would carry on
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.set()
+
+    task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await firing._stop([task])
+    assert stopped.is_set() and task.cancelled()
