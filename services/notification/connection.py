@@ -73,15 +73,15 @@ class Connection:
     def __init__(
         self,
         *,
-        user_id: str,
         principal: Principal,
         slot_id: str,
         max_pending: int,
         frames_per_second: float,
     ) -> None:
-        self.user_id = user_id
         self.principal = principal
         """The sign-in or token the stream was opened with: rechecked while it lasts."""
+        self.user_id = str(principal.user_id)
+        """The hub's key for the stream (the fan-out looks streams up by it)."""
         self.slot_id = slot_id
         self.max_pending = max_pending
         self.interval = 1.0 / frames_per_second

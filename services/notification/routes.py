@@ -75,7 +75,6 @@ async def _open(request: Request, runtime: Runtime) -> EventStream:
             runtime.redis, user_id=user_id, last_event_id=last_event_id
         )
     connection = Connection(
-        user_id=user_id,
         principal=principal,
         slot_id=slot_id,
         max_pending=settings.notify_max_pending,

@@ -30,8 +30,17 @@ from services.reminder.metrics import DROPPED, FIRED, LATENESS, PUBLISH_FAILURES
 from services.reminder.schedule import Claim, Entry, Schedule
 
 log = structlog.get_logger("taskflow.reminder.firing")
+SOURCE = "taskflow/reminder"
+Publish = Callable[[dict[str, Any]], Awaitable[None]]
+FIRED_LATE, FIRED_ON_TIME = FIRED.labels("true"), FIRED.labels("false")
+YIELD_EVERY = 100
+"""Events built between two chances for the firer to run (100 take about half a millisecond)."""
 STOP_ATTEMPTS = 5
 """How many times (a second apart) stopping cancels a coroutine that has not ended yet."""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _stopping() -> bool:
@@ -40,17 +49,6 @@ def _stopping() -> bool:
     CancelledError); retrying then would swallow the stop and hang the shutdown."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
-
-
-SOURCE = "taskflow/reminder"
-Publish = Callable[[dict[str, Any]], Awaitable[None]]
-FIRED_LATE, FIRED_ON_TIME = FIRED.labels("true"), FIRED.labels("false")
-YIELD_EVERY = 100
-"""Events built between two chances for the firer to run (100 take about half a millisecond)."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)

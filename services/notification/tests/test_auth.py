@@ -210,9 +210,7 @@ async def test_a_recheck_that_cannot_reach_redis_ends_no_stream(database_url, al
         jti=uuid.uuid4().hex,
         expires_at=datetime.now(UTC) + timedelta(hours=1),
     )
-    connection = Connection(
-        user_id=alice.id, principal=principal, slot_id="s", max_pending=8, frames_per_second=10
-    )
+    connection = Connection(principal=principal, slot_id="s", max_pending=8, frames_per_second=10)
     hub.add(connection)
     try:
         assert await recheck_credentials(runtime, hub, tick=0, slices=1) == 0
