@@ -12,6 +12,8 @@ let browser;
 let context;
 let page;
 
+/** Every browser context of these tests: a desktop window in Berlin time. */
+const DESKTOP = { timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } };
 const rows = (p, title) => p.locator('[data-testid="task-row"]', { hasText: title });
 
 describe('TaskFlow web app', { timeout: 600_000 }, () => {
@@ -20,7 +22,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     // effect on another tab shows within the test's patience.
     server = await startServer({ extraEnv: { NOTIFY_AUTH_RECHECK_SECONDS: '1' } });
     browser = await launch();
-    context = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB', viewport: { width: 1200, height: 800 } });
+    context = await browser.newContext({ ...DESKTOP, locale: 'en-GB' });
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('[page error]', err.message));
   });
@@ -113,7 +115,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
   test('signing out ends that session everywhere: another window returns to sign-in by itself', async () => {
     // Another window holding the same session (its cookie copied into a second browser
     // context, so nothing but the server can tell it about the sign-out).
-    const elsewhere = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+    const elsewhere = await browser.newContext(DESKTOP);
     try {
       await elsewhere.addCookies(await context.cookies());
       const other = await elsewhere.newPage();
@@ -301,7 +303,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
   });
 
   test('first render of a 1,000-task list (measured, not asserted)', async () => {
-    const ctx = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+    const ctx = await browser.newContext(DESKTOP);
     const api = ctx.request;
     const email = `bulk-${Date.now()}@example.com`;
     const signup = await api.post(`${server.url}/api/v1/auth/signup`, {
@@ -404,7 +406,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     // a new browser context. What a first visit costs above this is the app's; the floor itself
     // is the browser's (a new renderer's first frame on this machine).
     const staticFloor = async (html) => {
-      const visit = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+      const visit = await browser.newContext(DESKTOP);
       const floor = await visit.newPage();
       await floor.route(`${server.url}/`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
       await floor.addInitScript(firstRenderProbe);
@@ -420,7 +422,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     // Each round is a first visit (new browser context: empty cache), two reloads, and the
     // static floor of the page the first visit painted.
     for (let round = 0; round < 2; round++) {
-      const visit = await browser.newContext({ timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } });
+      const visit = await browser.newContext(DESKTOP);
       assert.equal((await visit.request.post(`${server.url}/api/v1/auth/login`, { data: { email, password: PASSWORD } })).status(), 200);
       const bulk = await visit.newPage();
       await bulk.addInitScript(firstRenderProbe);
@@ -437,12 +439,12 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     }
     const median = (xs) => {
       const s = [...xs].sort((x, y) => x - y);
-      return ((s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2).toFixed(0);
+      return (s[Math.floor((s.length - 1) / 2)] + s[Math.ceil((s.length - 1) / 2)]) / 2;
     };
-    const floor = median(figures['static HTML, cold']);
+    const [cold, warm, floor] = [figures.cold, figures['warm reload'], figures['static HTML, cold']].map(median);
     console.log(
-      `first render of the 1,000-task list, median: cold ${median(figures.cold)} ms, warm reload ${median(figures['warm reload'])} ms, ` +
-        `static HTML floor (cold) ${floor} ms; cold / floor ${(Number(median(figures.cold)) / Number(floor)).toFixed(2)} ` +
+      `first render of the 1,000-task list, median: cold ${cold.toFixed(0)} ms, warm reload ${warm.toFixed(0)} ms, ` +
+        `static HTML floor (cold) ${floor.toFixed(0)} ms; cold / floor ${(cold / floor).toFixed(2)} ` +
         `(budget 200 ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`,
     );
     await ctx.close();
