@@ -16,7 +16,11 @@ from backend.launcher import module_exists
 from backend.platform.settings import SERVICE_PORTS, ConfigError, Settings, default_data_dir
 
 SERVICES = tuple(SERVICE_PORTS)
-COMMAND_MODULES = ("backend.platform.events.cli", "backend.mcp_server.cli")
+COMMAND_MODULES = (
+    "backend.platform.events.cli",
+    "backend.mcp_server.cli",
+    "backend.topology.cli",
+)
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -89,11 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from backend.launcher import CommandError
     from backend.platform.embedded import DataDirError, EmbeddedServerError
+    from backend.topology.errors import TopologyError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (CommandError, ConfigError, DataDirError, EmbeddedServerError) as exc:
+    except (CommandError, ConfigError, DataDirError, EmbeddedServerError, TopologyError) as exc:
         print(f"taskflow: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:

@@ -50,6 +50,7 @@ def spawn(
     log: Path,
     on_owner_death: int,
     user: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `command` in its own session, logging to `log`, receiving `on_owner_death` if we die.
 
@@ -67,6 +68,7 @@ def spawn(
                 stderr=subprocess.STDOUT,
                 user=user,
                 group=user,
+                env=env,
                 preexec_fn=_die_with_parent(on_owner_death),
             )
     except OSError as exc:
