@@ -29,11 +29,12 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from backend.launcher import run_embedded
+    if args.dapr:
+        from backend.topology.up import run_dapr as run
+    else:
+        from backend.launcher import run_embedded as run
 
-    return run_embedded(
-        host=args.host, port=args.port, data_dir=_data_dir(args), serve_web=not args.no_web
-    )
+    return run(host=args.host, port=args.port, data_dir=_data_dir(args), serve_web=not args.no_web)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=_port, default=8000)
     up.add_argument("--data-dir", help=data_dir_help)
     up.add_argument("--no-web", action="store_true", help="do not serve the web app")
+    up.add_argument(
+        "--dapr",
+        action="store_true",
+        help="the production topology: each service its own process with its own daprd "
+        "sidecar, on Apache Kafka (builds daprd and fetches Kafka once: needs Go, Java, Maven)",
+    )
     up.set_defaults(handler=_up)
 
     serve = commands.add_parser("serve", help="run one service, as a container does")

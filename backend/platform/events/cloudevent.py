@@ -46,6 +46,9 @@ def make_cloudevent(
         "data": data,
     }
     if request is not None:
-        event["traceparent"] = request.traceparent
+        # Dapr keeps an incoming event's trace fields only when `traceid` is present; with
+        # `traceparent` alone the sidecar puts in a trace of its own and the request's trace
+        # ends at the relay (seen on daprd 1.18.1; components-contrib pubsub/envelope.go).
+        event["traceparent"] = event["traceid"] = request.traceparent
         event["correlationid"] = request.request_id
     return event

@@ -37,6 +37,8 @@ class DaprPublisher:
                 f"/v1.0/publish/{self.pubsub}/{topic}",
                 params={"metadata.partitionKey": partition_key},
                 content=orjson.dumps(event),
+                # The sidecar's publish span joins the event's trace instead of starting one.
+                headers={"traceparent": parent} if (parent := event.get("traceparent")) else None,
             )
         except httpx.HTTPError as exc:
             log.warning("dapr_publish_unreachable", topic=topic, error=str(exc))
