@@ -127,11 +127,12 @@ class KafkaBroker:
                 )
         return properties
 
+    def command(self) -> list[str]:
+        return self._java("kafka.Kafka", str(self.home / "server.properties"))
+
     def start(self, *, timeout: float = 90.0) -> None:
-        properties = self._configure()
-        self.process = spawn(
-            self._java("kafka.Kafka", str(properties)), log=self.log, on_owner_death=signal.SIGTERM
-        )
+        self._configure()
+        self.process = spawn(self.command(), log=self.log, on_owner_death=signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -54,9 +54,9 @@ def configuration(name_resolution_db: Path, *, tracing_endpoint: str | None) -> 
     spec = config["spec"]
     spec.pop("mtls", None)
     tracing = spec.get("tracing", {})
-    if tracing_endpoint:
+    if tracing_endpoint:  # the apps' OTLP/HTTP URL; daprd takes host:port
         tracing["otel"] = {
-            "endpointAddress": tracing_endpoint,
+            "endpointAddress": tracing_endpoint.split("://", 1)[-1].rstrip("/"),
             "isSecure": False,
             "protocol": "http",
         }

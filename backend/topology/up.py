@@ -82,7 +82,9 @@ class Supervised:
     stopping: bool = False
 
     def start(self) -> None:
-        self.process = spawn(self.command, log=self.log, on_owner_death=signal.SIGTERM, env=self.env)
+        self.process = spawn(
+            self.command, log=self.log, on_owner_death=signal.SIGTERM, env=self.env
+        )
         self.started_at = time.monotonic()
         self.due = None
 
@@ -148,6 +150,7 @@ class Topology:
     settings: Settings | None = None
     kafka: KafkaBroker | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    broker: Supervised | None = None
     app_tokens: dict[str, str] = field(default_factory=dict)
     dapr_token: str = ""
 
@@ -165,6 +168,8 @@ class Topology:
         self.kafka = KafkaBroker(installed, self.data.path / "kafka")
         self.kafka.start()
         self.kafka.create_topics(topics())
+        self.broker = Supervised("kafka", self.kafka.command(), log=self.kafka.log)
+        self.broker.process, self.broker.started_at = self.kafka.process, time.monotonic()
         done(f"Kafka ready at {self.kafka.bootstrap}, topics created", clock)
 
     def start_services(self, installed: toolchain.Installed, settings: Settings) -> None:
@@ -250,6 +255,9 @@ class Topology:
         raise TopologyError(f"the {service.name} service did not start; see {service.app.log}")
 
     def supervise_once(self) -> None:
+        if self.broker is not None:
+            self.broker.check()
+            self.kafka.process = self.broker.process
         for service in self.services.values():
             service.app.check()
             service.daprd.check()
@@ -270,6 +278,8 @@ class Topology:
             service.app.stop(GRACEFUL_SHUTDOWN_SECONDS + 5)
         for service in self.services.values():
             service.daprd.stop(20)
+        if self.broker is not None:
+            self.broker.stopping = True
         if self.kafka is not None:
             self.kafka.stop()
 
