@@ -1,20 +1,42 @@
-"""A fake Dapr sidecar for tests, behaving as dapr-notes.md documents — no kinder.
+"""A fake Dapr sidecar for tests — no kinder than daprd 1.18.1.
 
-Publish side: `POST /v1.0/publish/<pubsub>/<topic>` (query keys `metadata.*` kept, prefix
-stripped; `application/cloudevents+json` passes our envelope through, adding `topic`,
-`pubsubname` and trace fields; 204 / 400 body that is not a JSON CloudEvent / 404 unknown
-pub/sub / 401 without the API token / 500 while `failing`), `GET /v1.0/healthz`. Delivery side: reads the app's `GET /dapr/subscribe`
-and POSTs each message to its route with `dapr-api-token` when an app token is set,
-interpreting the answer like Dapr: SUCCESS / empty 2xx → done, RETRY / unknown status /
-non-2xx / connection error → redelivered, DROP / 404 → dead-letter topic.
+`backend/tests/events/test_dapr_contract.py` runs the same scenarios against this fake and
+against a real daprd on a real Kafka; what it pins down, the fake does:
+
+Publish (`POST /v1.0/publish/<pubsub>/<topic>`, query keys `metadata.*` kept, prefix stripped):
+401 without the API token when one is set, 404 for an unknown pub/sub, 500 while `failing`.
+`application/cloudevents+json` passes our envelope through (daprd's `FromCloudEvent`): a body
+that is not a JSON object is a 500 `ERR_PUBSUB_CLOUD_EVENTS_SER`; `topic` and `pubsubname` are
+set; the trace fields are kept only when `traceid` is present — an event carrying only
+`traceparent` gets a new trace in both; missing `time`/`source`/`type`/`specversion` get
+Dapr's defaults. Any other content type is wrapped in a new envelope (`source` = the app id,
+`type` com.dapr.event.sent, `data` parsed for JSON content types, else the text; 204 either way).
+
+Delivery (`deliver_all`, called by the test): reads the app's `GET /dapr/subscribe` and POSTs
+each message to its route, with `dapr-api-token` when an app token is set, interpreting the
+answer as daprd does: any 2xx whose body is not a JSON object with a string `status`, and
+`{"status": ""}` / `SUCCESS` → done; `RETRY`, an unknown status, another non-2xx or a
+connection error → retried as the `resiliency` document's inbound retry policy for the pub/sub
+says (no Resiliency: no retry), then dead-lettered; `DROP` and 404 → dead-lettered at once.
+A dead-lettered message is published, unchanged (its `topic` still the original), to the
+subscription's dead-letter topic, so a subscriber of that topic receives it in the same
+`deliver_all`; it is also kept in `dead_lettered`.
+
+Invocation (`/v1.0/invoke/<app-id>/method/<path>`): 401 without the API token; the target is
+looked up in the shared `resolver` (app id → FakeDapr, like the sqlite name resolver's file);
+an unknown app is a 500 `ERR_DIRECT_INVOKE`; otherwise the request goes to the target's app with
+the target's app token, and the app's status and body come back as they are.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import datetime
 import secrets
 import socket
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +50,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
+# Headers that describe one hop, not the message: not forwarded by invocation.
+_HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "dapr-api-token"}
 
 
 @dataclass
@@ -39,13 +63,54 @@ class Message:
     attempts: int = 0
 
 
+def inbound_retries(resiliency: dict[str, Any] | None, *, pubsub: str, app_id: str) -> int:
+    """How many times daprd retries a failed delivery from `pubsub`, by the Resiliency
+    document (dapr/dapr pkg/resiliency `ComponentInboundPolicy`): the component's own inbound
+    target, else the first Default<level>RetryPolicy defined; 0 when nothing applies."""
+    if not resiliency or (resiliency.get("scopes") and app_id not in resiliency["scopes"]):
+        return 0
+    spec = resiliency.get("spec", {})
+    retries = spec.get("policies", {}).get("retries", {})
+    target = spec.get("targets", {}).get("components", {}).get(pubsub)
+    if target is not None:
+        name = target.get("inbound", {}).get("retry")
+    else:
+        defaults = (
+            "DefaultPubsubComponentInboundRetryPolicy",
+            "DefaultComponentInboundRetryPolicy",
+            "DefaultComponentRetryPolicy",
+            "DefaultRetryPolicy",
+        )
+        name = next((n for n in defaults if n in retries), None)
+    if not name:
+        return 0
+    count = int(retries[name].get("maxRetries", -1))
+    if count < 0:
+        raise ValueError(f"retry policy {name!r} retries without end; the fake needs a bound")
+    return count
+
+
+def _new_traceparent() -> str:
+    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.lower().split(";", 1)[0]
+
+
 @dataclass
 class FakeDapr:
     pubsub: str = "taskflow-pubsub"
+    app_id: str = "api"
     api_token: str | None = None
     app_token: str | None = None
     app_url: str | None = None
-    max_attempts: int = 5
+    resiliency: dict[str, Any] | None = None
+    resolver: dict[str, FakeDapr] | None = None
     failing: bool = False
     healthy: bool = True
     published: list[Message] = field(default_factory=list)
@@ -56,10 +121,24 @@ class FakeDapr:
     responses: list[tuple[str, int, str]] = field(default_factory=list)
     port: int = 0
 
+    def __post_init__(self) -> None:
+        if self.resolver is not None:
+            self.resolver[self.app_id] = self
+
+    @property
+    def delivery_attempts(self) -> int:
+        """1 + the retries the Resiliency gives a failed delivery."""
+        return 1 + inbound_retries(self.resiliency, pubsub=self.pubsub, app_id=self.app_id)
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/v1.0/publish/{pubsub}/{topic:path}", self._publish, methods=["POST"]),
+                Route(
+                    "/v1.0/invoke/{app_id}/method/{method:path}",
+                    self._invoke,
+                    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                ),
                 Route("/v1.0/healthz", self._health, methods=["GET"]),
                 Route("/v1.0/healthz/outbound", self._health, methods=["GET"]),
             ]
@@ -68,36 +147,101 @@ class FakeDapr:
     async def _health(self, request: Request) -> Response:
         return Response(status_code=204 if self.healthy else 500)
 
-    async def _publish(self, request: Request) -> Response:
+    def _unauthorized(self, request: Request) -> Response | None:
         if self.api_token is not None and request.headers.get("dapr-api-token") != self.api_token:
             return JSONResponse({"errorCode": "ERR_UNAUTHORIZED"}, status_code=401)
+        return None
+
+    async def _publish(self, request: Request) -> Response:
+        if refused := self._unauthorized(request):
+            return refused
         if request.path_params["pubsub"] != self.pubsub:
             return JSONResponse({"errorCode": "ERR_PUBSUB_NOT_FOUND"}, status_code=404)
-        if self.failing:
-            return JSONResponse({"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE"}, status_code=500)
         metadata = {
             key.removeprefix("metadata."): value
             for key, value in request.query_params.items()
             if key.startswith("metadata.")
         }
-        body = await request.body()
         topic = request.path_params["topic"]
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            payload = None
-        structured = request.headers.get("content-type", "").startswith(CLOUDEVENTS_JSON)
-        if payload is None or (structured and not isinstance(payload, dict)):
-            return JSONResponse({"errorCode": "ERR_PUBSUB_CLOUD_EVENTS_SER"}, status_code=400)
-        if structured:
-            event = payload
-        else:  # Dapr wraps plain payloads itself
-            event = {"id": secrets.token_hex(8), "type": "com.dapr.event.sent", "data": payload}
-        event.update({"topic": topic, "pubsubname": self.pubsub})
-        event.setdefault("traceparent", f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01")
-        event.setdefault("traceid", event["traceparent"])
+        content_type = request.headers.get("content-type", "")
+        body = await request.body()
+        if _media_type(content_type) == CLOUDEVENTS_JSON:
+            try:
+                event = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                event = None
+            if not isinstance(event, dict):
+                return JSONResponse({"errorCode": "ERR_PUBSUB_CLOUD_EVENTS_SER"}, status_code=500)
+            self._fill_envelope(event, topic)
+        else:
+            event = self._wrap(body, content_type, topic)
+        if self.failing:
+            return JSONResponse({"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE"}, status_code=500)
         self.published.append(Message(topic, event, metadata, dict(request.headers)))
         return Response(status_code=204)
+
+    def _fill_envelope(self, event: dict[str, Any], topic: str) -> None:
+        """components-contrib `FromCloudEvent`: the trace fields are the event's own only when
+        it carries `traceid`; otherwise the sidecar's span (a new trace here) replaces them."""
+        event.setdefault("time", _now())
+        if "traceid" not in event:
+            event["traceid"] = event["traceparent"] = _new_traceparent()
+        event.setdefault("tracestate", "")
+        event["topic"] = topic
+        event["pubsubname"] = self.pubsub
+        for key, default in (("source", "Dapr"), ("type", "com.dapr.event.sent")):
+            if event.get(key) is None:
+                event[key] = default
+        if event.get("specversion") is None:
+            event["specversion"] = "1.0"
+
+    def _wrap(self, body: bytes, content_type: str, topic: str) -> dict[str, Any]:
+        """components-contrib `NewCloudEventsEnvelope` for a payload that is not a CloudEvent."""
+        content_type = content_type or "text/plain"
+        traceparent = _new_traceparent()
+        event: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "specversion": "1.0",
+            "datacontenttype": content_type,
+            "source": self.app_id,
+            "type": "com.dapr.event.sent",
+            "topic": topic,
+            "pubsubname": self.pubsub,
+            "traceid": traceparent,
+            "traceparent": traceparent,
+            "tracestate": "",
+            "time": _now(),
+        }
+        media = _media_type(content_type)
+        if media == "application/octet-stream":
+            event["data_base64"] = base64.b64encode(body).decode()
+            return event
+        data: Any = body.decode(errors="replace")
+        if media == "application/json":
+            with contextlib.suppress(orjson.JSONDecodeError):
+                data = orjson.loads(body)
+        event["data"] = data
+        return event
+
+    async def _invoke(self, request: Request) -> Response:
+        if refused := self._unauthorized(request):
+            return refused
+        target = (self.resolver or {}).get(request.path_params["app_id"])
+        if target is None or target.app_url is None:
+            return JSONResponse({"errorCode": "ERR_DIRECT_INVOKE"}, status_code=500)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+        if target.app_token is not None:
+            headers["dapr-api-token"] = target.app_token
+        async with httpx.AsyncClient(base_url=target.app_url, timeout=30) as client:
+            answer = await client.request(
+                request.method,
+                "/" + request.path_params["method"],
+                params=request.query_params.multi_items(),
+                content=await request.body(),
+                headers=headers,
+            )
+        content_type = answer.headers.get("content-type")
+        return Response(answer.content, answer.status_code, media_type=content_type)
 
     async def subscriptions(self) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=self.app_url) as client:
@@ -105,23 +249,24 @@ class FakeDapr:
         return [] if response.status_code == 404 else response.json()
 
     async def deliver_all(self) -> None:
-        """Deliver every published message to every subscription of its topic, retrying as
-        Dapr does until it succeeds, is dropped, or runs out of attempts (→ dead letter)."""
+        """Deliver every published message to every subscription of its topic, in order,
+        until none is left (dead letters are published to their topic and delivered too)."""
+        if not self.published:
+            return
         subscriptions = await self.subscriptions()
-        pending = list(self.published)
-        self.published.clear()
         async with httpx.AsyncClient(base_url=self.app_url, timeout=10) as client:
-            for message in pending:
+            while self.published:
+                message = self.published.pop(0)
                 for sub in (s for s in subscriptions if s["topic"] == message.topic):
                     await self._deliver(client, sub, message)
 
     async def _deliver(
         self, client: httpx.AsyncClient, sub: dict[str, Any], message: Message
     ) -> None:
-        headers = {"Content-Type": "application/cloudevents+json"}
+        headers = {"Content-Type": CLOUDEVENTS_JSON}
         if self.app_token is not None:
             headers["dapr-api-token"] = self.app_token
-        for _attempt in range(self.max_attempts):
+        for _attempt in range(self.delivery_attempts):
             try:
                 response = await client.post(
                     sub["route"], content=orjson.dumps(message.event), headers=headers
@@ -137,7 +282,11 @@ class FakeDapr:
             if status == "DROP":
                 break
         if sub.get("deadLetterTopic"):
-            self.dead_lettered[sub["deadLetterTopic"]].append(message.event)
+            dead_letter_topic = sub["deadLetterTopic"]
+            self.dead_lettered[dead_letter_topic].append(message.event)
+            self.published.append(
+                Message(dead_letter_topic, message.event, message.metadata, message.headers)
+            )
 
     @contextlib.asynccontextmanager
     async def running(self):
@@ -159,19 +308,25 @@ class FakeDapr:
 
 
 def _status(response: httpx.Response) -> str:
-    """What Dapr makes of the app's answer (dapr-notes.md, Subscribing)."""
+    """What daprd makes of the app's answer (dapr/dapr pkg/runtime/subscription/postman/http):
+    404 → DROP; another non-2xx → RETRY; a 2xx is read as `{"status": <string>}` — a body that
+    does not decode so (empty, not JSON, not an object, a status that is not a string) or an
+    empty status is SUCCESS; SUCCESS / RETRY / DROP as named; any other status is retried."""
     if response.status_code == 404:
         return "DROP"
     if not 200 <= response.status_code < 300:
         return "RETRY"
-    if not response.content:
-        return "SUCCESS"
     try:
-        status = response.json().get("status")
-    except (ValueError, AttributeError):
+        answer = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return "SUCCESS"
-    if status is None or status == "SUCCESS":
+    if not isinstance(answer, dict):
         return "SUCCESS"
-    if status == "DROP":
-        return "DROP"
-    return "RETRY"  # "RETRY" and any other (case-sensitive) status
+    status = answer.get("status")
+    if status is None:  # encoding/json matches a field name case-insensitively
+        status = next((v for k, v in answer.items() if k.lower() == "status"), None)
+    if status is None or status in ("", "SUCCESS"):
+        return "SUCCESS"
+    if not isinstance(status, str):
+        return "SUCCESS"
+    return status if status in ("RETRY", "DROP") else "RETRY"

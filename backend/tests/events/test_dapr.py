@@ -17,6 +17,7 @@ import uvicorn
 from backend.app import create_app, load_services
 from backend.testing.fake_dapr import FakeDapr
 from backend.testing.fixtures import make_settings, signup
+from backend.testing.real_dapr import fast_resiliency
 from backend.tests.events import probe
 from backend.tests.events.conftest import eventually
 
@@ -43,7 +44,10 @@ async def served(app):
 @pytest.fixture
 async def dapr_stack(events_database_url, redis_url):
     probe.knobs.__init__()
-    fake = FakeDapr(api_token=API_TOKEN, app_token=APP_TOKEN)
+    # Retries only as a Resiliency gives them (3 here), as daprd does.
+    fake = FakeDapr(
+        api_token=API_TOKEN, app_token=APP_TOKEN, resiliency=fast_resiliency(["api"], retries=3)
+    )
     async with fake.running():
         settings = make_settings(
             events_database_url,

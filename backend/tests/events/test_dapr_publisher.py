@@ -79,6 +79,7 @@ async def test_an_unreachable_sidecar_is_not_accepted():
 
 
 async def test_the_sidecar_rejects_a_body_that_is_not_a_cloudevent():
+    """daprd 1.18 answers 500 ERR_PUBSUB_CLOUD_EVENTS_SER (not a 4xx): see test_dapr_contract."""
     async with FakeDapr().running() as fake:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{fake.port}") as client:
             response = await client.post(
@@ -86,4 +87,5 @@ async def test_the_sidecar_rejects_a_body_that_is_not_a_cloudevent():
                 content=b"[1, 2",
                 headers={"Content-Type": "application/cloudevents+json"},
             )
-        assert response.status_code == 400 and fake.published == []
+        assert response.status_code == 500 and fake.published == []
+        assert response.json()["errorCode"] == "ERR_PUBSUB_CLOUD_EVENTS_SER"
