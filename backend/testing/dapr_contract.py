@@ -164,9 +164,10 @@ class Channel:
         topic: str | None = None,
         pubsub: str = PUBSUB,
         token: str | bool | None = True,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """POST to the sidecar's publish API (token=True: the sidecar's own API token)."""
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type, **(headers or {})}
         sent_token = self.token if token is True else token
         if sent_token:
             headers["dapr-api-token"] = sent_token

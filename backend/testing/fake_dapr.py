@@ -8,12 +8,14 @@ Publish (`POST /v1.0/publish/<pubsub>/<topic>`, query keys `metadata.*` kept, pr
 `application/cloudevents+json` passes our envelope through (daprd's `FromCloudEvent`): a body
 that is not a JSON object is a 500 `ERR_PUBSUB_CLOUD_EVENTS_SER`; `topic` and `pubsubname` are
 set; the trace fields are kept only when `traceid` is present — an event carrying only
-`traceparent` gets a new trace in both; missing `time`/`source`/`type`/`specversion` get
+`traceparent` gets the publish call's span in both (a child of its `traceparent` header if
+it has one, else a new trace); missing `time`/`source`/`type`/`specversion` get
 Dapr's defaults. Any other content type is wrapped in a new envelope (`source` = the app id,
 `type` com.dapr.event.sent, `data` parsed for JSON content types, else the text; 204 either way).
 
 Delivery (`deliver_all`, called by the test): reads the app's `GET /dapr/subscribe` and POSTs
-each message to its route, with `dapr-api-token` when an app token is set, interpreting the
+each message to its route, with `dapr-api-token` when an app token is set and a `traceparent`
+header in the envelope's trace, interpreting the
 answer as daprd does: any 2xx whose body is not a JSON object with a string `status`, and
 `{"status": ""}` / `SUCCESS` → done; `RETRY`, an unknown status, another non-2xx or a
 connection error → retried as the `resiliency` document's inbound retry policy for the pub/sub
@@ -25,17 +27,17 @@ subscription's dead-letter topic, so a subscriber of that topic receives it in t
 Invocation (`/v1.0/invoke/<app-id>/method/<path>`): 401 without the API token; the target is
 looked up in the shared `resolver` (app id → FakeDapr, like the sqlite name resolver's file);
 an unknown app is a 500 `ERR_DIRECT_INVOKE`; otherwise the request goes to the target's app with
-the target's app token, and the app's status and body come back as they are.
+the target's app token, and the app's status and body come back as they are (each call is
+kept in `invocations`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import datetime
+import re
 import secrets
-import socket
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -43,11 +45,12 @@ from typing import Any
 
 import httpx
 import orjson
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from backend.testing.served import serving
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 # Headers that describe one hop, not the message: not forwarded by invocation.
@@ -90,8 +93,14 @@ def inbound_retries(resiliency: dict[str, Any] | None, *, pubsub: str, app_id: s
     return count
 
 
-def _new_traceparent() -> str:
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
+
+
+def _new_traceparent(parent: str | None = None) -> str:
+    """A new span: a child of `parent` (a W3C traceparent) when it is valid, else a new trace."""
+    match = _TRACEPARENT.match(parent or "")
+    trace_id, flags = match.groups() if match else (secrets.token_hex(16), "01")
+    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
 
 
 def _now() -> str:
@@ -119,6 +128,7 @@ class FakeDapr:
         default_factory=lambda: defaultdict(list)
     )
     responses: list[tuple[str, int, str]] = field(default_factory=list)
+    invocations: list[tuple[str, str, bytes]] = field(default_factory=list)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -165,6 +175,7 @@ class FakeDapr:
         topic = request.path_params["topic"]
         content_type = request.headers.get("content-type", "")
         body = await request.body()
+        span = _new_traceparent(request.headers.get("traceparent"))
         if _media_type(content_type) == CLOUDEVENTS_JSON:
             try:
                 event = orjson.loads(body)
@@ -172,20 +183,21 @@ class FakeDapr:
                 event = None
             if not isinstance(event, dict):
                 return JSONResponse({"errorCode": "ERR_PUBSUB_CLOUD_EVENTS_SER"}, status_code=500)
-            self._fill_envelope(event, topic)
+            self._fill_envelope(event, topic, span)
         else:
-            event = self._wrap(body, content_type, topic)
+            event = self._wrap(body, content_type, topic, span)
         if self.failing:
             return JSONResponse({"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE"}, status_code=500)
         self.published.append(Message(topic, event, metadata, dict(request.headers)))
         return Response(status_code=204)
 
-    def _fill_envelope(self, event: dict[str, Any], topic: str) -> None:
+    def _fill_envelope(self, event: dict[str, Any], topic: str, span: str) -> None:
         """components-contrib `FromCloudEvent`: the trace fields are the event's own only when
-        it carries `traceid`; otherwise the sidecar's span (a new trace here) replaces them."""
+        it carries `traceid`; otherwise the publish call's span replaces them (a child of the
+        call's `traceparent` header, else a new trace)."""
         event.setdefault("time", _now())
         if "traceid" not in event:
-            event["traceid"] = event["traceparent"] = _new_traceparent()
+            event["traceid"] = event["traceparent"] = span
         event.setdefault("tracestate", "")
         event["topic"] = topic
         event["pubsubname"] = self.pubsub
@@ -195,10 +207,10 @@ class FakeDapr:
         if event.get("specversion") is None:
             event["specversion"] = "1.0"
 
-    def _wrap(self, body: bytes, content_type: str, topic: str) -> dict[str, Any]:
+    def _wrap(self, body: bytes, content_type: str, topic: str, span: str) -> dict[str, Any]:
         """components-contrib `NewCloudEventsEnvelope` for a payload that is not a CloudEvent."""
         content_type = content_type or "text/plain"
-        traceparent = _new_traceparent()
+        traceparent = span
         event: dict[str, Any] = {
             "id": str(uuid.uuid4()),
             "specversion": "1.0",
@@ -226,6 +238,10 @@ class FakeDapr:
     async def _invoke(self, request: Request) -> Response:
         if refused := self._unauthorized(request):
             return refused
+        body = await request.body()
+        self.invocations.append(
+            (request.path_params["app_id"], request.path_params["method"], body)
+        )
         target = (self.resolver or {}).get(request.path_params["app_id"])
         if target is None or target.app_url is None:
             return JSONResponse({"errorCode": "ERR_DIRECT_INVOKE"}, status_code=500)
@@ -237,7 +253,7 @@ class FakeDapr:
                 request.method,
                 "/" + request.path_params["method"],
                 params=request.query_params.multi_items(),
-                content=await request.body(),
+                content=body,
                 headers=headers,
             )
         content_type = answer.headers.get("content-type")
@@ -264,6 +280,8 @@ class FakeDapr:
         self, client: httpx.AsyncClient, sub: dict[str, Any], message: Message
     ) -> None:
         headers = {"Content-Type": CLOUDEVENTS_JSON}
+        if parent := message.event.get("traceparent"):
+            headers["traceparent"] = _new_traceparent(parent)  # the delivery's span, same trace
         if self.app_token is not None:
             headers["dapr-api-token"] = self.app_token
         for _attempt in range(self.delivery_attempts):
@@ -291,20 +309,9 @@ class FakeDapr:
     @contextlib.asynccontextmanager
     async def running(self):
         """Serve on a free port inside the current event loop."""
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        server = uvicorn.Server(
-            uvicorn.Config(self.app(), port=self.port, log_level="warning", lifespan="off")
-        )
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
-        try:
+        async with serving(self.app(), lifespan="off") as url:
+            self.port = int(url.rsplit(":", 1)[1])
             yield self
-        finally:
-            server.should_exit = True
-            await task
 
 
 def _status(response: httpx.Response) -> str:

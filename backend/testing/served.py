@@ -1,13 +1,14 @@
 """An ASGI app served by uvicorn on a loopback port from a thread of its own, with its own event
 loop — so it keeps answering while the test's thread blocks (a sync fixture waiting for a
-sidecar that is itself waiting for this app)."""
+sidecar that is itself waiting for this app); `serving` serves one inside the current loop."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 import uvicorn
@@ -56,3 +57,22 @@ class ServedApp:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, *, lifespan: str = "auto") -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port inside the current event loop; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises the server's start-up error
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -5,40 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-import socket
 import uuid
 
 import httpx
 import orjson
 import pytest
-import uvicorn
 
 from backend.app import create_app, load_services
 from backend.testing.fake_dapr import FakeDapr
 from backend.testing.fixtures import make_settings, signup
 from backend.testing.real_dapr import fast_resiliency
+from backend.testing.served import serving
 from backend.tests.events import probe
 from backend.tests.events.conftest import eventually
 
 API_TOKEN = "sidecar-api-token"
 APP_TOKEN = "app-token-from-dapr"
-
-
-@contextlib.asynccontextmanager
-async def served(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture
@@ -58,7 +40,7 @@ async def dapr_stack(events_database_url, redis_url):
             app_api_token=APP_TOKEN,
         )
         app = create_app(settings, [*load_services(["api"]), probe.spec()], name="api+probe")
-        async with served(app) as url:
+        async with serving(app) as url:
             fake.app_url = url
             async with httpx.AsyncClient(base_url=url) as client:
                 yield fake, client

@@ -112,10 +112,25 @@ def test_an_event_with_only_traceparent_gets_a_new_trace(side):
     assert delivered["traceparent"].split("-")[1] != ours.split("-")[1]
 
 
+def test_without_traceid_the_publish_calls_traceparent_header_sets_the_trace(side):
+    header = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+    sent = event(traceparent=f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01")
+    assert side.a.publish(orjson.dumps(sent), headers={"traceparent": header}).status_code == 204
+    side.settle(side.a)
+    (received,) = side.a.app.of("delivery", sent["id"])
+    delivered = received.event
+    assert delivered["traceid"] == delivered["traceparent"] != header
+    assert delivered["traceparent"].split("-")[1] == header.split("-")[1]  # same trace, new span
+    # The delivery request itself carries the trace too.
+    assert received.headers["traceparent"].split("-")[1] == header.split("-")[1]
+
+
 def test_an_event_with_traceid_keeps_its_trace(side):
     ours = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-    delivered = _delivered(side, event(traceid=ours, traceparent=ours))
-    assert delivered["traceid"] == ours and delivered["traceparent"] == ours
+    sent = event(traceid=ours, traceparent=ours)
+    (received,) = side.deliver(side.a, sent).attempts
+    assert received.event["traceid"] == ours and received.event["traceparent"] == ours
+    assert received.headers["traceparent"].split("-")[1] == ours.split("-")[1]
 
 
 def test_missing_cloudevent_attributes_get_daprs_defaults(side):

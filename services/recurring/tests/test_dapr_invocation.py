@@ -1,27 +1,23 @@
 """Service mode: the handler creates occurrences by Dapr service invocation of the api's
-internal endpoint, through a sidecar stand-in that checks and adds tokens as Dapr does."""
+internal endpoint, through two fake sidecars (backend/testing/fake_dapr.py) that check and add
+tokens as daprd does: the recurring service's, which needs its API token, and the api's, which
+forwards with the api's app token."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import uuid
-from dataclasses import dataclass, field
 
 import httpx
 import orjson
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from backend.app import create_app, load_services
 from backend.platform.events.subscriptions import Delivery, Outcome
 from backend.platform.runtime import Runtime
+from backend.testing.fake_dapr import FakeDapr
 from backend.testing.fixtures import make_settings, signup
+from backend.testing.served import serving
 from services.recurring import client as recurring_client
 from services.recurring.handlers import handle
 
@@ -29,65 +25,26 @@ API_TOKEN = "sidecar-api-token"  # what the recurring service sends its own side
 APP_TOKEN = "api-app-token"  # what the api's sidecar sends the api
 
 
-@dataclass
-class FakeInvocation:
-    """`POST /v1.0/invoke/<app-id>/method/<path>`: 401 without the sidecar's API token,
-    500 for an unknown app, else forwards to the app with `dapr-api-token: <app token>`."""
-
-    target: Starlette
-    api_token: str = API_TOKEN
-    calls: list[dict] = field(default_factory=list)
-
-    async def invoke(self, request: Request) -> Response:
-        if request.headers.get("dapr-api-token") != self.api_token:
-            return JSONResponse({"errorCode": "ERR_UNAUTHORIZED"}, status_code=401)
-        if request.path_params["app_id"] != "api":
-            return JSONResponse({"errorCode": "ERR_DIRECT_INVOKE"}, status_code=500)
-        body = await request.body()
-        self.calls.append(orjson.loads(body))
-        transport = httpx.ASGITransport(app=self.target)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as api:
-            answer = await api.post(
-                "/" + request.path_params["method"],
-                content=body,
-                headers={"content-type": "application/json", "dapr-api-token": APP_TOKEN},
-            )
-        return Response(answer.content, answer.status_code, media_type="application/json")
-
-
-@contextlib.asynccontextmanager
-async def served(app: Starlette):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await task
+def invoked_bodies(sidecar: FakeDapr) -> list[dict]:
+    return [orjson.loads(body) for app_id, _, body in sidecar.invocations if app_id == "api"]
 
 
 @pytest.fixture
 async def dapr_mode(recurring_database_url, redis_url):
-    """(api client, sidecar stand-in, the recurring service's runtime in Dapr mode)."""
+    """(api client, the recurring service's fake sidecar, its runtime in Dapr mode)."""
     api_settings = make_settings(recurring_database_url, redis_url, app_api_token=APP_TOKEN)
     api = create_app(api_settings, load_services(["api"]), name="api")
-    async with api.router.lifespan_context(api):
-        sidecar = FakeInvocation(target=api)
-        route = Route(
-            "/v1.0/invoke/{app_id}/method/{method:path}", sidecar.invoke, methods=["POST"]
-        )
-        async with served(Starlette(routes=[route])) as port:
+    async with api.router.lifespan_context(api), serving(api, lifespan="off") as api_url:
+        resolver: dict[str, FakeDapr] = {}
+        FakeDapr(app_id="api", app_token=APP_TOKEN, app_url=api_url, resolver=resolver)
+        sidecar = FakeDapr(app_id="recurring", api_token=API_TOKEN, resolver=resolver)
+        async with sidecar.running():
             runtime = Runtime.open(
                 make_settings(
                     recurring_database_url,
                     redis_url,
                     event_transport="dapr",
-                    dapr_http_port=port,
+                    dapr_http_port=sidecar.port,
                     dapr_api_token=API_TOKEN,
                 )
             )
@@ -135,8 +92,9 @@ async def test_duplicate_deliveries_invoke_the_api_and_create_one_occurrence(dap
     assert nxt["series_id"] == task["series_id"] and nxt["recurrence"]["index"] == 2
     # The sidecar was asked once for the duplicate pair (the inbox held the other back) and
     # once for the new event id, whose repeat the api answered from the idempotency key.
-    assert len(sidecar.calls) == 2
-    assert sidecar.calls[0]["idempotency_key"] == sidecar.calls[1]["idempotency_key"]
+    calls = invoked_bodies(sidecar)
+    assert len(calls) == 2
+    assert calls[0]["idempotency_key"] == calls[1]["idempotency_key"]
 
 
 async def test_a_failed_invocation_is_retried_later_and_still_creates_one(dapr_mode, rdb):
