@@ -5,7 +5,10 @@ same three sidecars and recording apps, once as FakeDapr and once as real daprd 
   subscribes to one topic with a dead-letter topic;
 - sidecar **b** (app id `audit`): no tokens, no Resiliency; the same kind of app and topics;
 - sidecar **c** (app id `recurring`): an API token, an app with no subscriptions; it invokes
-  methods on a's app by app id.
+  methods on a's app by app id;
+- sidecar **d** (app id `reminder`): a Resiliency with only an inbound circuit breaker; its app
+  does not subscribe to its dead letters (their deliveries would pass the same breaker and
+  make the sequence racy), they are read from the topic.
 
 Every topic has one partition, so everything on it is delivered in publish order: a scenario
 is settled once a sentinel published after it has been delivered (and, for the dead-letter
@@ -14,6 +17,7 @@ topic, once a second sentinel published there has been).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -30,9 +34,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from backend.testing.fake_dapr import FakeDapr
-from backend.testing.real_dapr import PUBSUB, fast_resiliency, start_sidecar, unique_name
+from backend.testing.real_dapr import (
+    PUBSUB,
+    breaker_resiliency,
+    fast_resiliency,
+    read_topic,
+    start_sidecar,
+    unique_name,
+)
 from backend.testing.served import ServedApp
 from backend.topology.kafka import KafkaBroker, Topic
+from backend.topology.sidecar import Sidecar
 from backend.topology.toolchain import Installed
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
@@ -40,7 +52,9 @@ API_TOKEN = "contract-api-token"
 APP_TOKEN = "contract-app-token"
 INVOKER_TOKEN = "contract-invoker-token"
 RETRIES = 3  # the test Resiliency's inbound retries: 1 + 3 attempts
-A_ID, B_ID, C_ID = "notification", "audit", "recurring"
+A_ID, B_ID, C_ID, D_ID = "notification", "audit", "recurring", "reminder"
+BREAKER_TRIP = "consecutiveFailures >= 2"  # sidecar d's inbound circuit breaker
+BREAKER_TIMEOUT = 2  # seconds open before it lets one delivery through
 SETTLE_SECONDS = 30.0
 
 
@@ -64,6 +78,7 @@ class Subscriber:
     `/invoke/<path>` records and echoes the request, with the status in `?status=`."""
 
     topic: str | None = None
+    subscribes_dead_letters: bool = True
     received: list[Received] = field(default_factory=list)
 
     @property
@@ -87,17 +102,19 @@ class Subscriber:
     async def _subscribe(self, request: Request) -> Response:
         if self.topic is None:
             return JSONResponse([])
-        return JSONResponse(
-            [
-                {
-                    "pubsubname": PUBSUB,
-                    "topic": self.topic,
-                    "route": "/deliver",
-                    "deadLetterTopic": self.dead_letter_topic,
-                },
-                {"pubsubname": PUBSUB, "topic": self.dead_letter_topic, "route": "/dead"},
-            ]
-        )
+        subscriptions = [
+            {
+                "pubsubname": PUBSUB,
+                "topic": self.topic,
+                "route": "/deliver",
+                "deadLetterTopic": self.dead_letter_topic,
+            }
+        ]
+        if self.subscribes_dead_letters:
+            subscriptions.append(
+                {"pubsubname": PUBSUB, "topic": self.dead_letter_topic, "route": "/dead"}
+            )
+        return JSONResponse(subscriptions)
 
     async def _record(self, kind: str, request: Request) -> Received:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -155,6 +172,13 @@ class Channel:
     url: str
     app: Subscriber
     token: str | None
+    # For an app that does not subscribe to its dead letters: what is on that topic.
+    read_dead_letters: Callable[[], list[dict[str, Any]]] | None = None
+
+    def dead_letter_ids(self) -> list[str | None]:
+        if self.read_dead_letters is None:
+            return [_event_id(r) for r in list(self.app.received) if r.kind == "dead"]
+        return [e.get("id") for e in self.read_dead_letters()]
 
     def publish(
         self,
@@ -182,6 +206,7 @@ class Side:
     name: str
     a: Channel
     b: Channel
+    d: Channel
     invoker_url: str
     pump: Callable[[], None]
 
@@ -207,7 +232,14 @@ class Side:
         dead-lettered as it will be."""
         main = sentinel()
         assert channel.publish(orjson.dumps(main)).status_code == 204
-        self.wait_for(lambda: channel.app.of("delivery", main["id"]), "sentinel delivered")
+        self.wait_for(
+            lambda: (
+                channel.app.of("delivery", main["id"]) or main["id"] in channel.dead_letter_ids()
+            ),
+            "sentinel delivered or dead-lettered",
+        )
+        if channel.read_dead_letters is not None:
+            return  # read from the topic itself: complete up to the sentinel
         dead = sentinel()
         published = channel.publish(orjson.dumps(dead), topic=channel.app.dead_letter_topic)
         assert published.status_code == 204
@@ -250,12 +282,26 @@ def sentinel() -> dict[str, Any]:
     return event(type="com.taskflow.contract.sentinel")
 
 
+def _subscribers() -> tuple[Subscriber, Subscriber, Subscriber, Subscriber]:
+    """The apps of sidecars a, b, c and d (d's dead letters are read from their topic)."""
+    return (
+        Subscriber(unique_name("contract-a")),
+        Subscriber(unique_name("contract-b")),
+        Subscriber(),
+        Subscriber(unique_name("contract-d"), subscribes_dead_letters=False),
+    )
+
+
+def _breaker() -> dict[str, Any]:
+    return breaker_resiliency([D_ID], trip=BREAKER_TRIP, timeout=f"{BREAKER_TIMEOUT}s")
+
+
 @contextlib.contextmanager
 def fake_side() -> Iterator[Side]:
-    """Three FakeDapr sidecars served from a thread, sharing one name resolver."""
-    app_a, app_b = Subscriber(unique_name("contract-a")), Subscriber(unique_name("contract-b"))
+    """Four FakeDapr sidecars served from threads, sharing one name resolver."""
+    subscribers = _subscribers()
     with contextlib.ExitStack() as stack:
-        apps = [stack.enter_context(ServedApp(s.app())) for s in (app_a, app_b, Subscriber())]
+        apps = [stack.enter_context(ServedApp(s.app())) for s in subscribers]
         resolver: dict[str, FakeDapr] = {}
         fakes = [
             FakeDapr(
@@ -268,19 +314,27 @@ def fake_side() -> Iterator[Side]:
             ),
             FakeDapr(app_id=B_ID, app_url=apps[1].url, resolver=resolver),
             FakeDapr(app_id=C_ID, api_token=INVOKER_TOKEN, app_url=apps[2].url, resolver=resolver),
+            FakeDapr(app_id=D_ID, resiliency=_breaker(), app_url=apps[3].url, resolver=resolver),
         ]
         served = [stack.enter_context(ServedApp(fake.app())) for fake in fakes]
         for fake, app in zip(fakes, served, strict=True):
             fake.port = app.port
 
         def pump() -> None:
-            for fake, app in zip(fakes[:2], served, strict=False):
+            for fake, app in zip(fakes, served, strict=True):
                 app.call(fake.deliver_all())
 
+        d_dead_letters = subscribers[3].dead_letter_topic
         yield Side(
             "fake",
-            Channel(served[0].url, app_a, API_TOKEN),
-            Channel(served[1].url, app_b, None),
+            Channel(served[0].url, subscribers[0], API_TOKEN),
+            Channel(served[1].url, subscribers[1], None),
+            Channel(
+                served[3].url,
+                subscribers[3],
+                None,
+                lambda: list(fakes[3].dead_lettered[d_dead_letters]),
+            ),
             served[2].url,
             pump,
         )
@@ -288,29 +342,29 @@ def fake_side() -> Iterator[Side]:
 
 @contextlib.contextmanager
 def real_side(installed: Installed, broker: KafkaBroker, directory: Path) -> Iterator[Side]:
-    """Three daprd sidecars on `broker`, finding each other through one sqlite resolver file."""
-    app_a, app_b = Subscriber(unique_name("contract-a")), Subscriber(unique_name("contract-b"))
+    """Four daprd sidecars on `broker`, finding each other through one sqlite resolver file."""
+    subscribers = _subscribers()
     names = directory / "name-resolution.db"
+    configurations: list[tuple[str, dict[str, Any]]] = [
+        (
+            A_ID,
+            {
+                "api_token": API_TOKEN,
+                "app_token": APP_TOKEN,
+                "resiliency": fast_resiliency([A_ID], retries=RETRIES),
+            },
+        ),
+        (B_ID, {}),
+        (C_ID, {"api_token": INVOKER_TOKEN}),
+        (D_ID, {"resiliency": _breaker()}),
+    ]
     with contextlib.ExitStack() as stack:
-        apps = [stack.enter_context(ServedApp(s.app())) for s in (app_a, app_b, Subscriber())]
-        sidecars = []
+        apps = [stack.enter_context(ServedApp(s.app())) for s in subscribers]
+        sidecars: list[Sidecar] = []
         stack.callback(lambda: [sidecar.stop() for sidecar in sidecars])
-        for app_id, app, subscriber, extra in (
-            (
-                A_ID,
-                apps[0],
-                app_a,
-                {
-                    "api_token": API_TOKEN,
-                    "app_token": APP_TOKEN,
-                    "resiliency": fast_resiliency([A_ID], retries=RETRIES),
-                },
-            ),
-            (B_ID, apps[1], app_b, {}),
-            (C_ID, apps[2], None, {"api_token": INVOKER_TOKEN}),
-        ):
+        for (app_id, extra), app, subscriber in zip(configurations, apps, subscribers, strict=True):
             topics = []
-            if subscriber is not None:
+            if subscriber.topic is not None:
                 topics = [Topic(subscriber.topic, 1), Topic(subscriber.dead_letter_topic, 1)]
             sidecars.append(
                 start_sidecar(
@@ -324,10 +378,16 @@ def real_side(installed: Installed, broker: KafkaBroker, directory: Path) -> Ite
                     **extra,
                 )
             )
+
+        def d_dead_letters() -> list[dict[str, Any]]:
+            topic = subscribers[3].dead_letter_topic
+            return [orjson.loads(v) for v in asyncio.run(read_topic(broker.bootstrap, topic))]
+
         yield Side(
             "real",
-            Channel(sidecars[0].url, app_a, API_TOKEN),
-            Channel(sidecars[1].url, app_b, None),
+            Channel(sidecars[0].url, subscribers[0], API_TOKEN),
+            Channel(sidecars[1].url, subscribers[1], None),
+            Channel(sidecars[3].url, subscribers[3], None, d_dead_letters),
             sidecars[2].url,
             lambda: None,
         )

@@ -20,6 +20,8 @@ answer as daprd does: any 2xx whose body is not a JSON object with a string `sta
 `{"status": ""}` / `SUCCESS` → done; `RETRY`, an unknown status, another non-2xx or a
 connection error → retried as the `resiliency` document's inbound retry policy for the pub/sub
 says (no Resiliency: no retry), then dead-lettered; `DROP` and 404 → dead-lettered at once.
+Its inbound circuit breaker is modelled too (`fake_resiliency.py`): while open, a delivery
+does not reach the app and goes straight to the dead-letter topic.
 A dead-lettered message is published, unchanged (its `topic` still the original), to the
 subscription's dead-letter topic, so a subscriber of that topic receives it in the same
 `deliver_all`; it is also kept in `dead_lettered`.
@@ -50,6 +52,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from backend.testing.fake_resiliency import Breaker, inbound_breaker, inbound_retries
 from backend.testing.served import serving
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
@@ -64,33 +67,6 @@ class Message:
     metadata: dict[str, str]
     headers: dict[str, str]
     attempts: int = 0
-
-
-def inbound_retries(resiliency: dict[str, Any] | None, *, pubsub: str, app_id: str) -> int:
-    """How many times daprd retries a failed delivery from `pubsub`, by the Resiliency
-    document (dapr/dapr pkg/resiliency `ComponentInboundPolicy`): the component's own inbound
-    target, else the first Default<level>RetryPolicy defined; 0 when nothing applies."""
-    if not resiliency or (resiliency.get("scopes") and app_id not in resiliency["scopes"]):
-        return 0
-    spec = resiliency.get("spec", {})
-    retries = spec.get("policies", {}).get("retries", {})
-    target = spec.get("targets", {}).get("components", {}).get(pubsub)
-    if target is not None:
-        name = target.get("inbound", {}).get("retry")
-    else:
-        defaults = (
-            "DefaultPubsubComponentInboundRetryPolicy",
-            "DefaultComponentInboundRetryPolicy",
-            "DefaultComponentRetryPolicy",
-            "DefaultRetryPolicy",
-        )
-        name = next((n for n in defaults if n in retries), None)
-    if not name:
-        return 0
-    count = int(retries[name].get("maxRetries", -1))
-    if count < 0:
-        raise ValueError(f"retry policy {name!r} retries without end; the fake needs a bound")
-    return count
 
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
@@ -131,9 +107,13 @@ class FakeDapr:
     invocations: list[tuple[str, str, bytes]] = field(default_factory=list)
     port: int = 0
 
+    breaker: Breaker | None = field(init=False, default=None)
+
     def __post_init__(self) -> None:
         if self.resolver is not None:
             self.resolver[self.app_id] = self
+        # One breaker per component, shared by all its subscriptions, as in daprd.
+        self.breaker = inbound_breaker(self.resiliency, pubsub=self.pubsub, app_id=self.app_id)
 
     @property
     def delivery_attempts(self) -> int:
@@ -285,15 +265,22 @@ class FakeDapr:
         if self.app_token is not None:
             headers["dapr-api-token"] = self.app_token
         for _attempt in range(self.delivery_attempts):
+            if self.breaker is not None and not self.breaker.allow():
+                # An open (or saturated half-open) breaker is a permanent failure: no call to
+                # the app, no more retries — the event is dead-lettered, however healthy.
+                self.responses.append((sub["route"], 0, "circuit open"))
+                break
             try:
                 response = await client.post(
                     sub["route"], content=orjson.dumps(message.event), headers=headers
                 )
             except httpx.HTTPError:
                 self.responses.append((sub["route"], 0, "connection error"))
+                self._outcome(success=False)
                 continue
             status = _status(response)
             self.responses.append((sub["route"], response.status_code, status))
+            self._outcome(success=status != "RETRY")  # a DROP is a success to the breaker
             if status == "SUCCESS":
                 self.delivered[sub["route"]].append(message.event)
                 return
@@ -305,6 +292,10 @@ class FakeDapr:
             self.published.append(
                 Message(dead_letter_topic, message.event, message.metadata, message.headers)
             )
+
+    def _outcome(self, *, success: bool) -> None:
+        if self.breaker is not None:
+            self.breaker.record(success)
 
     @contextlib.asynccontextmanager
     async def running(self):

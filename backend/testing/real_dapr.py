@@ -50,6 +50,46 @@ def fast_resiliency(
     }
 
 
+def breaker_resiliency(
+    app_ids: Iterable[str], *, trip: str, timeout: str, pubsub: str = PUBSUB
+) -> dict[str, Any]:
+    """A test-only Resiliency with an inbound circuit breaker on `pubsub` and no retries."""
+    return {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "Resiliency",
+        "metadata": {"name": "test-breaker"},
+        "scopes": list(app_ids),
+        "spec": {
+            "policies": {
+                "circuitBreakers": {
+                    "deliverBreaker": {"maxRequests": 1, "timeout": timeout, "trip": trip}
+                }
+            },
+            "targets": {"components": {pubsub: {"inbound": {"circuitBreaker": "deliverBreaker"}}}},
+        },
+    }
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[bytes]:
+    """Every message on `topic` (a one-partition test topic) up to its end, without a group."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    partition = TopicPartition(topic, 0)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        end = (await consumer.end_offsets([partition]))[partition]
+        values: list[bytes] = []
+        while await consumer.position(partition) < end:
+            batches = await consumer.getmany(partition, timeout_ms=1000)
+            values += [record.value for records in batches.values() for record in records]
+        return values
+    finally:
+        await consumer.stop()
+
+
 def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

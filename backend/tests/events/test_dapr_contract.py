@@ -2,12 +2,14 @@
 and against daprd 1.18.1 on Kafka 4.1.1 (the `dapr` marker), with the same expectations.
 
 Sidecars (backend/testing/dapr_contract.py): a — API and app tokens, a test Resiliency with
-3 inbound retries at 100 ms; b — no tokens, no Resiliency; c — invokes a's app by app id.
+3 inbound retries at 100 ms; b — no tokens, no Resiliency; c — invokes a's app by app id;
+d — an inbound circuit breaker (trips after 2 consecutive failures, open for 2 s).
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -17,6 +19,7 @@ import pytest
 from backend.testing.dapr_contract import (
     A_ID,
     APP_TOKEN,
+    BREAKER_TIMEOUT,
     CLOUDEVENTS_JSON,
     PUBSUB,
     RETRIES,
@@ -188,6 +191,26 @@ def test_without_a_resiliency_a_failure_is_dead_lettered_at_once(side, reply):
 def test_drop_and_not_found_go_to_the_dead_letter_topic_at_once(side, reply):
     outcome = side.deliver(side.a, event(data=reply))
     assert len(outcome.attempts) == 1 and len(outcome.dead) == 1
+
+
+def test_an_open_inbound_circuit_breaker_dead_letters_healthy_events(side):
+    """Why TaskFlow's Resiliency has no inbound breaker: while open, a good event never
+    reaches the app and goes to the dead-letter topic."""
+    failing = [event(data=answer(500, raw="database down")) for _ in range(2)]
+    healthy = event()
+    for sent in [*failing, healthy]:
+        assert side.d.publish(orjson.dumps(sent)).status_code == 204
+    side.settle(side.d)
+    assert [len(side.d.app.of("delivery", e["id"])) for e in failing] == [1, 1]
+    assert side.d.app.of("delivery", healthy["id"]) == []
+    dead = side.d.dead_letter_ids()
+    assert [dead.count(e["id"]) for e in [*failing, healthy]] == [1, 1, 1]
+    time.sleep(BREAKER_TIMEOUT + 0.5)  # open → half-open: one delivery may try again
+    later = event()
+    assert side.d.publish(orjson.dumps(later)).status_code == 204
+    side.settle(side.d)
+    assert len(side.d.app.of("delivery", later["id"])) == 1
+    assert later["id"] not in side.d.dead_letter_ids()
 
 
 # --- the app token --------------------------------------------------------------------------
