@@ -93,6 +93,9 @@ class Breaker:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
     expiry: float = 0.0
 
+    def __post_init__(self) -> None:
+        self._new_generation(self.clock())
+
     def _new_generation(self, now: float) -> None:
         self.counts = dict.fromkeys(_COUNTS, 0)
         if self.state == "closed":
