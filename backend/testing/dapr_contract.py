@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -56,6 +57,12 @@ A_ID, B_ID, C_ID, D_ID = "notification", "audit", "recurring", "reminder"
 BREAKER_TRIP = "consecutiveFailures >= 2"  # sidecar d's inbound circuit breaker
 BREAKER_TIMEOUT = 2  # seconds open before it lets one delivery through
 SETTLE_SECONDS = 30.0
+
+
+@functools.cache
+def _http() -> httpx.Client:
+    """One client for the whole run (making one costs ~50 ms: it loads the CA bundle)."""
+    return httpx.Client(timeout=30)
 
 
 @dataclass
@@ -196,8 +203,8 @@ class Channel:
         if sent_token:
             headers["dapr-api-token"] = sent_token
         topic = topic or self.app.topic
-        return httpx.post(
-            f"{self.url}/v1.0/publish/{pubsub}/{topic}", content=body, headers=headers, timeout=30
+        return _http().post(
+            f"{self.url}/v1.0/publish/{pubsub}/{topic}", content=body, headers=headers
         )
 
 
@@ -255,10 +262,9 @@ class Side:
         **kwargs: Any,
     ) -> httpx.Response:
         headers = {**(headers or {}), **({"dapr-api-token": token} if token else {})}
-        return httpx.post(
+        return _http().post(
             f"{self.invoker_url}/v1.0/invoke/{app_id}/method/{method}",
             headers=headers,
-            timeout=30,
             **kwargs,
         )
 

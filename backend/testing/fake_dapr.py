@@ -239,8 +239,10 @@ class FakeDapr:
         content_type = answer.headers.get("content-type")
         return Response(answer.content, answer.status_code, media_type=content_type)
 
-    async def subscriptions(self) -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(base_url=self.app_url) as client:
+    async def subscriptions(self, client: httpx.AsyncClient | None = None) -> list[dict[str, Any]]:
+        async with contextlib.AsyncExitStack() as stack:
+            if client is None:
+                client = await stack.enter_async_context(httpx.AsyncClient(base_url=self.app_url))
             response = await client.get("/dapr/subscribe")
         return [] if response.status_code == 404 else response.json()
 
@@ -249,8 +251,8 @@ class FakeDapr:
         until none is left (dead letters are published to their topic and delivered too)."""
         if not self.published:
             return
-        subscriptions = await self.subscriptions()
         async with httpx.AsyncClient(base_url=self.app_url, timeout=10) as client:
+            subscriptions = await self.subscriptions(client)
             while self.published:
                 message = self.published.pop(0)
                 for sub in (s for s in subscriptions if s["topic"] == message.topic):
