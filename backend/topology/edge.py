@@ -116,11 +116,14 @@ class Edge:
                     ],
                 }
             )
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.HTTPError:
+                pass  # the upstream went away mid-stream: end the client's response too
             await send({"type": "http.response.body", "body": b""})
-        except (httpx.HTTPError, OSError):
-            pass  # the upstream or the client went away mid-stream: nothing more to say
+        except OSError:
+            pass  # the client went away
         finally:
             await response.aclose()
 

@@ -21,7 +21,7 @@ from tests.topology.support import Running, Stream, User, eventually, load
 
 pytestmark = [pytest.mark.slow, pytest.mark.dapr, pytest.mark.timeout(900)]
 
-LOAD = 150
+LOAD = 60
 CREATED = "com.taskflow.task.created"
 
 
