@@ -16,7 +16,7 @@ from tests.deploy.manifests import K8S, ROOT, SERVICES, plain_manifests
 def test_compose_names_every_service_with_its_sidecar_and_dependencies():
     compose = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
     services = compose["services"]
-    for infra in ("postgres", "redis", "redpanda", "zipkin", "prometheus", "grafana", "migrate"):
+    for infra in ("postgres", "redis", "kafka", "zipkin", "prometheus", "grafana", "migrate"):
         assert infra in services
     for name, port in SERVICES.items():
         app = services[name]
