@@ -40,7 +40,7 @@ def _up(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from backend.launcher import serve_service
 
-    return serve_service(args.service, host=args.host, port=args.port)
+    return serve_service(args.service, host=args.host, port=args.port, serve_web=not args.no_web)
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=SERVICES)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=_port, default=None)
+    serve.add_argument("--no-web", action="store_true", help="api: do not serve the web app")
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema")

@@ -72,7 +72,7 @@ def ensure_port_free(host: str, port: int) -> None:
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-def serve_service(name: str, *, host: str, port: int | None) -> int:
+def serve_service(name: str, *, host: str, port: int | None, serve_web: bool = True) -> int:
     """`taskflow serve <name>`: one service, configured from the environment."""
     from backend.app import create_app, load_services
 
@@ -84,7 +84,9 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
     settings.require_service_secrets()
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
     ensure_port_free(host, port)
-    app = create_app(settings, load_services([name]), name=name, serve_web=name == "api")
+    app = create_app(
+        settings, load_services([name]), name=name, serve_web=serve_web and name == "api"
+    )
     # Open streams (SSE, chat) get GRACEFUL_SHUTDOWN_SECONDS to finish after SIGTERM, well
     # inside the pod's 30 s grace period, so the lifespan's shutdown (flushing the audit
     # buffer, releasing claims) always runs before Kubernetes sends SIGKILL.

@@ -256,6 +256,7 @@ class Topology:
                 [
                     *(sys.executable, "-m", "backend.cli", "serve", name),
                     *("--host=127.0.0.1", f"--port={port}"),
+                    *(() if self.serve_web else ("--no-web",)),
                 ],
                 log=self.logs / f"{name}.log",
                 env=env,
