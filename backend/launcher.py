@@ -81,7 +81,7 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
             f"the {name} service is not part of this installation (no services/{name})"
         )
     settings = Settings()
-    settings.require_service_secrets()
+    settings.require_service_secrets(name)
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
     ensure_port_free(host, port)
     app = create_app(settings, load_services([name]), name=name, serve_web=name == "api")

@@ -1,7 +1,9 @@
 """/internal/v1: service-to-service endpoints, not part of the public API.
 
-Callers authenticate with Dapr's app token (`dapr-api-token`, which the api's sidecar adds
-to service invocations) or, without Dapr, the shared `X-Internal-Token`."""
+Callers authenticate with `X-Internal-Token` = INTERNAL_SECRET, a secret only the api and the
+recurring service hold (Dapr forwards the header on service invocation). Dapr's app token is
+not enough: every sidecar adds it to every call, so it would open this endpoint to any
+service of the mesh."""
 
 from __future__ import annotations
 
@@ -29,17 +31,11 @@ def _matches(given: str | None, secret: Any) -> bool:
 
 
 async def internal_caller(
-    request: Request,
-    dapr_api_token: Annotated[str | None, Header()] = None,
-    x_internal_token: Annotated[str | None, Header()] = None,
+    request: Request, x_internal_token: Annotated[str | None, Header()] = None
 ) -> None:
-    """Let through only callers holding a service token (compared in constant time)."""
-    settings = request.app.state.runtime.settings
-    if not (
-        _matches(dapr_api_token, settings.app_api_token)
-        or _matches(x_internal_token, settings.internal_secret)
-    ):
-        raise unauthorized("internal endpoint: a service token is required")
+    """Let through only callers holding INTERNAL_SECRET (compared in constant time)."""
+    if not _matches(x_internal_token, request.app.state.runtime.settings.internal_secret):
+        raise unauthorized("internal endpoint: X-Internal-Token is missing or wrong")
 
 
 @router.post("/occurrences", dependencies=[Depends(internal_caller)])
