@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
+from backend.platform.api_docs import mount_api_docs
 from backend.platform.detach import DetachableApp
 from backend.platform.errors import install_error_handlers
 from backend.platform.events.bus import EventBus
@@ -26,6 +27,7 @@ from backend.platform.observability import (
 from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
+from backend.platform.startup import DependencyUnusable, check_once, wait_for_dependencies
 from backend.platform.tracing import configure_tracing
 from backend.web import DEFAULT_DIST, mount_web_app
 
@@ -78,13 +80,40 @@ def load_services(names: Sequence[str]) -> list[ServiceSpec]:
     return specs
 
 
+async def _connect_then(
+    start: Callable[[], Awaitable[None]],
+    runtime: Runtime,
+    on_fatal: Callable[[str], None] | None,
+) -> None:
+    """Wait for PostgreSQL and Redis (not ready meanwhile), then start the services."""
+    waiting: dict[str, str] = {}
+
+    async def not_started(_: Runtime) -> None:
+        raise RuntimeError(waiting.get("waiting", "starting"))
+
+    runtime.readiness_checks["startup"] = not_started
+    try:
+        await wait_for_dependencies(runtime, waiting)
+        await start()
+    except DependencyUnusable as exc:
+        waiting["waiting"] = str(exc)
+        log.error("dependency_unusable", reason=str(exc))
+        if on_fatal is not None:
+            on_fatal(str(exc))
+        return
+    del runtime.readiness_checks["startup"]
+
+
 def create_app(
     settings: Settings,
     services: Sequence[ServiceSpec],
     *,
     name: str | None = None,
     serve_web: bool = False,
+    on_fatal: Callable[[str], None] | None = None,
 ) -> FastAPI:
+    """The app of `services`. `on_fatal` is told (one line) when a dependency that was not
+    up at start turns out unusable for good (a wrong password): the caller stops serving."""
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app_name = name or "+".join(s.name for s in services)
     configure_tracing(
@@ -101,13 +130,24 @@ def create_app(
         runtime.events = EventBus(
             runtime, subscriptions, relay=any(spec.relay for spec in services)
         )
-        await runtime.events.start()
-        workers = [
-            asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
-            for spec in services
-            for worker in spec.workers
-        ]
-        log.info("started", services=[s.name for s in services])
+        workers: list[asyncio.Task[None]] = []
+        started = asyncio.Event()
+
+        async def start() -> None:
+            await runtime.events.start()
+            workers.extend(
+                asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
+                for spec in services
+                for worker in spec.workers
+            )
+            started.set()
+            log.info("started", services=[s.name for s in services])
+
+        connecting = None
+        if await check_once(runtime) is None:
+            await start()
+        else:  # serve (not ready) while PostgreSQL or Redis come up
+            connecting = asyncio.create_task(_connect_then(start, runtime, on_fatal))
         # Everything loaded so far (modules, ORM mappers, routes, pools) lives as long as the
         # process: keep it out of the cyclic GC, whose full collections otherwise walk it all
         # and showed as the slowest 1-2% of requests (p99 ~170 ms -> ~60 ms in api.py).
@@ -117,10 +157,14 @@ def create_app(
         try:
             yield
         finally:
+            if connecting is not None:
+                connecting.cancel()
+                await asyncio.gather(connecting, return_exceptions=True)
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            await runtime.events.stop()
+            if started.is_set():
+                await runtime.events.stop()
             await runtime.close()
             gc.unfreeze()
 
@@ -129,11 +173,14 @@ def create_app(
         version="0.1.0",
         summary="An open, event-driven task manager.",
         lifespan=lifespan,
+        docs_url=None,  # served from a package by mount_api_docs, not from a CDN
+        redoc_url=None,
         # RequestContextMiddleware already makes the request's span and metrics; FastAPI's own
         # would be a second server span per request (and cost a check on every request).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
+    mount_api_docs(app)
     app.include_router(health_router)
     for spec in services:
         for router in spec.routers:
@@ -152,5 +199,7 @@ def create_app(
             expose_headers=["ETag", "X-Request-ID", "Location"],
         )
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=app_name)
+    app.add_middleware(
+        RequestContextMiddleware, service=app_name, access_log=settings.access_log_on
+    )
     return app

@@ -84,7 +84,20 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
     settings.require_service_secrets(name)
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
     ensure_port_free(host, port)
-    app = create_app(settings, load_services([name]), name=name, serve_web=name == "api")
+    preflight(settings)
+    fatal: list[str] = []
+
+    def stop_serving(reason: str) -> None:
+        fatal.append(reason)
+        signal.raise_signal(signal.SIGTERM)  # uvicorn's handler: a graceful shutdown
+
+    app = create_app(
+        settings,
+        load_services([name]),
+        name=name,
+        serve_web=name == "api",
+        on_fatal=stop_serving,
+    )
     # Open streams (SSE, chat) get GRACEFUL_SHUTDOWN_SECONDS to finish after SIGTERM, well
     # inside the pod's 30 s grace period, so the lifespan's shutdown (flushing the audit
     # buffer, releasing claims) always runs before Kubernetes sends SIGKILL.
@@ -96,7 +109,41 @@ def serve_service(name: str, *, host: str, port: int | None) -> int:
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+    if fatal:
+        raise CommandError(fatal[0])
     return 0
+
+
+def preflight(settings: Settings) -> None:
+    """A malformed URL, a wrong password or database ends the command here, in one line; a
+    server that is merely not up yet is waited for once serving (not ready meanwhile)."""
+    import asyncio
+
+    from backend.platform.runtime import Runtime
+    from backend.platform.startup import DependencyUnusable, check_once
+
+    from backend.platform.db import make_engine
+    from backend.platform.redis import make_redis
+
+    for name, make, url in (
+        ("DATABASE_URL", make_engine, settings.database_url),
+        ("REDIS_URL", make_redis, settings.redis_url),
+    ):
+        try:
+            make(url or "")
+        except Exception as exc:  # SQLAlchemy / redis-py refusing the URL itself
+            raise CommandError(f"{name} is not a valid URL: {exc}".splitlines()[0]) from None
+
+    async def check() -> None:
+        runtime = Runtime.open(settings)
+        try:
+            await check_once(runtime)
+        except DependencyUnusable as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            await runtime.close()
+
+    asyncio.run(check())
 
 
 def step(message: str) -> None:

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    access_log: bool | None = None
+    """One structured line per request; default: on with LOG_FORMAT=json, off on a console."""
 
     data_dir: Path = Field(default_factory=default_data_dir)
     web_dist: Path | None = None
@@ -99,6 +101,10 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @property
+    def access_log_on(self) -> bool:
+        return self.log_format == "json" if self.access_log is None else self.access_log
 
     @cached_property
     def jwt_key(self) -> str:

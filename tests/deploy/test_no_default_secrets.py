@@ -31,7 +31,9 @@ def test_compose_gives_each_secret_only_to_its_services():
     assert holders("INTERNAL_SECRET") == {"api", "recurring"}
     assert holders("AUDIT_CHAIN_KEY") == {"audit"}
     assert "GF_SECURITY_ADMIN_PASSWORD" in services["grafana"]["environment"]
-    public = {name for name, s in services.items() for p in s.get("ports", []) if "127.0.0.1" not in p}
+    public = {
+        name for name, s in services.items() for p in s.get("ports", []) if "127.0.0.1" not in p
+    }
     assert public == {"gateway"}, "only the gateway is reachable from other machines"
 
 
