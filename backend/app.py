@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from fastapi import FastAPI
@@ -15,10 +12,10 @@ from starlette.types import ASGIApp
 from backend.platform.api_docs import mount_api_docs
 from backend.platform.detach import DetachableApp
 from backend.platform.errors import install_error_handlers
-from backend.platform.events.bus import EventBus
 from backend.platform.events.dapr_routes import dapr_router
 from backend.platform.events.dlq import dead_letter_recorders
 from backend.platform.health import router as health_router
+from backend.platform.lifecycle import service_lifespan
 from backend.platform.observability import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -27,7 +24,6 @@ from backend.platform.observability import (
 from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
-from backend.platform.startup import DependencyUnusable, check_once, wait_for_dependencies
 from backend.platform.tracing import configure_tracing
 from backend.web import DEFAULT_DIST, mount_web_app
 
@@ -80,30 +76,6 @@ def load_services(names: Sequence[str]) -> list[ServiceSpec]:
     return specs
 
 
-async def _connect_then(
-    start: Callable[[], Awaitable[None]],
-    runtime: Runtime,
-    on_fatal: Callable[[str], None] | None,
-) -> None:
-    """Wait for PostgreSQL and Redis (not ready meanwhile), then start the services."""
-    waiting: dict[str, str] = {}
-
-    async def not_started(_: Runtime) -> None:
-        raise RuntimeError(waiting.get("waiting", "starting"))
-
-    runtime.readiness_checks["startup"] = not_started
-    try:
-        await wait_for_dependencies(runtime, waiting)
-        await start()
-    except DependencyUnusable as exc:
-        waiting["waiting"] = str(exc)
-        log.error("dependency_unusable", reason=str(exc))
-        if on_fatal is not None:
-            on_fatal(str(exc))
-        return
-    del runtime.readiness_checks["startup"]
-
-
 def create_app(
     settings: Settings,
     services: Sequence[ServiceSpec],
@@ -111,9 +83,11 @@ def create_app(
     name: str | None = None,
     serve_web: bool = False,
     on_fatal: Callable[[str], None] | None = None,
+    on_runtime: Callable[[Runtime], None] | None = None,
 ) -> FastAPI:
     """The app of `services`. `on_fatal` is told (one line) when a dependency that was not
-    up at start turns out unusable for good (a wrong password): the caller stops serving."""
+    up at start turns out unusable for good (a wrong password): the caller stops serving.
+    `on_runtime` may add health checks to the process's runtime once it is open."""
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app_name = name or "+".join(s.name for s in services)
     configure_tracing(
@@ -122,51 +96,7 @@ def create_app(
     )
 
     subscriptions = [s for spec in services for s in spec.subscriptions]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.open(settings)
-        app.state.runtime = runtime
-        runtime.events = EventBus(
-            runtime, subscriptions, relay=any(spec.relay for spec in services)
-        )
-        workers: list[asyncio.Task[None]] = []
-        started = asyncio.Event()
-
-        async def start() -> None:
-            await runtime.events.start()
-            workers.extend(
-                asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
-                for spec in services
-                for worker in spec.workers
-            )
-            started.set()
-            log.info("started", services=[s.name for s in services])
-
-        connecting = None
-        if await check_once(runtime) is None:
-            await start()
-        else:  # serve (not ready) while PostgreSQL or Redis come up
-            connecting = asyncio.create_task(_connect_then(start, runtime, on_fatal))
-        # Everything loaded so far (modules, ORM mappers, routes, pools) lives as long as the
-        # process: keep it out of the cyclic GC, whose full collections otherwise walk it all
-        # and showed as the slowest 1-2% of requests (p99 ~170 ms -> ~60 ms in api.py).
-        # Collect first: garbage frozen now would never be freed (nor a connection it holds).
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            if connecting is not None:
-                connecting.cancel()
-                await asyncio.gather(connecting, return_exceptions=True)
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            if started.is_set():
-                await runtime.events.stop()
-            await runtime.close()
-            gc.unfreeze()
+    lifespan = service_lifespan(settings, services, on_fatal=on_fatal, on_runtime=on_runtime)
 
     app = TaskFlowAPI(
         title="TaskFlow",

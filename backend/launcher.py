@@ -21,6 +21,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from backend.platform.embedded import DataDirectory, EmbeddedPostgres, EmbeddedRedis
+from backend.platform.embedded.supervise import Supervisor
 from backend.platform.settings import SERVICE_PORTS, Settings
 
 SERVICE_NAMES = tuple(SERVICE_PORTS)
@@ -119,11 +120,10 @@ def preflight(settings: Settings) -> None:
     server that is merely not up yet is waited for once serving (not ready meanwhile)."""
     import asyncio
 
-    from backend.platform.runtime import Runtime
-    from backend.platform.startup import DependencyUnusable, check_once
-
     from backend.platform.db import make_engine
     from backend.platform.redis import make_redis
+    from backend.platform.runtime import Runtime
+    from backend.platform.startup import DependencyUnusable, check_once
 
     for name, make, url in (
         ("DATABASE_URL", make_engine, settings.database_url),
@@ -155,10 +155,14 @@ def done(message: str, started: float) -> None:
 
 
 @contextlib.contextmanager
-def embedded_servers(settings: Settings, data: DataDirectory) -> Iterator[Settings]:
-    """Settings whose database and Redis exist: embedded ones when no URL is configured."""
+def embedded_servers(
+    settings: Settings, data: DataDirectory
+) -> Iterator[tuple[Settings, Supervisor]]:
+    """Settings whose database and Redis exist: embedded ones when no URL is configured,
+    kept running by the supervisor (restarted with backoff if one exits)."""
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
     updates: dict[str, object] = {}
+    supervisor: Supervisor | None = None
     try:
         if settings.database_url is None:
             step("starting PostgreSQL")
@@ -174,8 +178,14 @@ def embedded_servers(settings: Settings, data: DataDirectory) -> Iterator[Settin
             started.append(redis)
             updates["redis_url"] = redis.start()
             done("Redis ready", clock)
-        yield settings.model_copy(update=updates)
+        supervisor = Supervisor(
+            [("postgres" if isinstance(s, EmbeddedPostgres) else "redis", s) for s in started]
+        )
+        supervisor.start()
+        yield settings.model_copy(update=updates), supervisor
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         for server in reversed(started):
             server.stop()
 
@@ -270,11 +280,15 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
             "jwt_secret": base.jwt_secret or SecretStr(data.secret("jwt-secret")),
         }
         configured = base.model_copy(update={"embedded": True, "data_dir": data.path, **secrets})
-        with embedded_servers(configured, data) as settings:
+        with embedded_servers(configured, data) as (settings, supervisor):
             migrate(settings.database_url or "")
             services = available_services()
             app = create_app(
-                settings, load_services(services), name="embedded", serve_web=serve_web
+                settings,
+                load_services(services),
+                name="embedded",
+                serve_web=serve_web,
+                on_runtime=supervisor.report_to,
             )
             url = public_url(host, port)
             web = settings.web_dist or DEFAULT_DIST

@@ -79,6 +79,23 @@ def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # asyncpg's pools log every failed reconnect with a traceback while PostgreSQL is down
+    # (or restarting, docs/deploy.md): one line each says the same.
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLineErrors) for f in pool_log.filters):
+        pool_log.addFilter(OneLineErrors())
+
+
+class OneLineErrors(logging.Filter):
+    """Folds a record's exception into its message, as one line, instead of a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line = f"{record.getMessage()}: {type(exc).__name__}: {exc}".splitlines()[0]
+            record.msg, record.args = line, None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def _user_id(scope: Scope) -> str | None:
