@@ -16,7 +16,7 @@ from backend.launcher import module_exists
 from backend.platform.settings import SERVICE_PORTS, ConfigError, Settings, default_data_dir
 
 SERVICES = tuple(SERVICE_PORTS)
-COMMAND_MODULES = ("backend.platform.events.cli", "backend.mcp_server.cli")
+COMMAND_MODULES = ("backend.platform.events.cli", "backend.mcp_server.cli", "services.audit.cli")
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

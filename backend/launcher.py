@@ -169,7 +169,9 @@ def embedded_servers(
             clock = time.monotonic()
             postgres = EmbeddedPostgres(data.path)
             started.append(postgres)
-            updates["database_url"] = postgres.start()
+            postgres.start()
+            # The app never connects as the superuser (docs/audit.md: what one could do).
+            updates["database_url"] = postgres.prepare_app_role()
             done("PostgreSQL ready", clock)
         if settings.redis_url is None:
             step("starting Redis")
@@ -215,14 +217,34 @@ def command_database(data_dir: Path) -> Iterator[str]:
     data = DataDirectory(data_dir)
     postgres = EmbeddedPostgres(data.path)
     if postgres.is_running():
-        yield postgres.url
+        yield postgres.prepare_app_role()
         return
     data.claim()
     try:
-        yield postgres.start()
+        postgres.start()
+        yield postgres.prepare_app_role()
     finally:
         postgres.stop()
         data.release()
+
+
+@contextlib.contextmanager
+def command_servers(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """(database URL, Redis URL) for an admin command: DATABASE_URL / REDIS_URL, the embedded
+    servers of a running `taskflow up` on `data_dir`, or those servers started just for it."""
+    settings = Settings()
+    with command_database(data_dir) as database_url:
+        if settings.redis_url is not None:
+            yield database_url, settings.redis_url
+            return
+        redis = EmbeddedRedis(DataDirectory(data_dir).path)
+        if redis._ready():  # the running `taskflow up`'s
+            yield database_url, redis.url
+            return
+        try:
+            yield database_url, redis.start()
+        finally:
+            redis.stop()
 
 
 def upgrade_database(settings: Settings, *, data_dir: Path, revision: str) -> None:
@@ -277,6 +299,7 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
         ensure_port_free(host, port)
         secrets = {
             "internal_secret": base.internal_secret or SecretStr(data.secret("internal-secret")),
+            "audit_chain_key": base.audit_chain_key or SecretStr(data.secret("audit-chain-key")),
             "jwt_secret": base.jwt_secret or SecretStr(data.secret("jwt-secret")),
         }
         configured = base.model_copy(update={"embedded": True, "data_dir": data.path, **secrets})
