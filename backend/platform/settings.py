@@ -125,20 +125,19 @@ class Settings(BaseSettings):
             raise ConfigError("DATABASE_URL is not set: service mode needs a PostgreSQL URL")
         if self.redis_url is None:
             raise ConfigError("REDIS_URL is not set: service mode needs a Redis URL")
-        _require_token(
+        app_token = _require_token(
             "APP_API_TOKEN",
             self.app_api_token,
             "the token the Dapr sidecar sends with every call to the app "
             "(dapr.io/app-token-secret); without it anyone who reaches the port can post events",
         )
         if service in ("api", "recurring"):
-            _require_token(
+            internal = _require_token(
                 "INTERNAL_SECRET",
                 self.internal_secret,
                 "the token of the api's internal endpoint, shared by the api and recurring",
             )
-            assert self.internal_secret is not None and self.app_api_token is not None
-            if self.internal_secret.get_secret_value() == self.app_api_token.get_secret_value():
+            if internal == app_token:
                 raise ConfigError(
                     "INTERNAL_SECRET equals APP_API_TOKEN: give the internal endpoint a secret "
                     "of its own (every sidecar holds the app token)"
@@ -149,7 +148,8 @@ class Settings(BaseSettings):
             )
 
 
-def _require_token(name: str, value: SecretStr | None, purpose: str) -> None:
+def _require_token(name: str, value: SecretStr | None, purpose: str) -> str:
+    """The secret's value; a ConfigError (one line) if it is missing or short."""
     if value is None:
         raise ConfigError(
             f"{name} is not set: service mode needs {purpose} "
@@ -157,6 +157,7 @@ def _require_token(name: str, value: SecretStr | None, purpose: str) -> None:
         )
     if len(value.get_secret_value()) < 32:
         raise ConfigError(f"{name} is too short: use at least 32 random characters")
+    return value.get_secret_value()
 
 
 class ConfigError(Exception):

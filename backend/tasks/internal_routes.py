@@ -8,9 +8,10 @@ service of the mesh."""
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
+from pydantic import SecretStr
 
 from backend.platform.auth import unauthorized
 from backend.platform.deps import SessionDep
@@ -22,7 +23,7 @@ from backend.tasks.schemas import task_payload
 router = APIRouter(prefix="/internal/v1", include_in_schema=False)
 
 
-def _matches(given: str | None, secret: Any) -> bool:
+def _matches(given: str | None, secret: SecretStr | None) -> bool:
     return (
         bool(given)
         and secret is not None
