@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
+from backend.platform.api_docs import mount_api_docs
 from backend.platform.detach import DetachableApp
 from backend.platform.errors import install_error_handlers
-from backend.platform.events.bus import EventBus
 from backend.platform.events.dapr_routes import dapr_router
 from backend.platform.events.dlq import dead_letter_recorders
 from backend.platform.health import router as health_router
+from backend.platform.lifecycle import service_lifespan
 from backend.platform.observability import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
@@ -84,7 +82,12 @@ def create_app(
     *,
     name: str | None = None,
     serve_web: bool = False,
+    on_fatal: Callable[[str], None] | None = None,
+    on_runtime: Callable[[Runtime], None] | None = None,
 ) -> FastAPI:
+    """The app of `services`. `on_fatal` is told (one line) when a dependency that was not
+    up at start turns out unusable for good (a wrong password): the caller stops serving.
+    `on_runtime` may add health checks to the process's runtime once it is open."""
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     app_name = name or "+".join(s.name for s in services)
     configure_tracing(
@@ -93,47 +96,21 @@ def create_app(
     )
 
     subscriptions = [s for spec in services for s in spec.subscriptions]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.open(settings)
-        app.state.runtime = runtime
-        runtime.events = EventBus(
-            runtime, subscriptions, relay=any(spec.relay for spec in services)
-        )
-        await runtime.events.start()
-        workers = [
-            asyncio.create_task(worker(runtime), name=f"{spec.name}:{worker.__name__}")
-            for spec in services
-            for worker in spec.workers
-        ]
-        log.info("started", services=[s.name for s in services])
-        # Everything loaded so far (modules, ORM mappers, routes, pools) lives as long as the
-        # process: keep it out of the cyclic GC, whose full collections otherwise walk it all
-        # and showed as the slowest 1-2% of requests (p99 ~170 ms -> ~60 ms in api.py).
-        # Collect first: garbage frozen now would never be freed (nor a connection it holds).
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            await runtime.events.stop()
-            await runtime.close()
-            gc.unfreeze()
+    lifespan = service_lifespan(settings, services, on_fatal=on_fatal, on_runtime=on_runtime)
 
     app = TaskFlowAPI(
         title="TaskFlow",
         version="0.1.0",
         summary="An open, event-driven task manager.",
         lifespan=lifespan,
+        docs_url=None,  # served from a package by mount_api_docs, not from a CDN
+        redoc_url=None,
         # RequestContextMiddleware already makes the request's span and metrics; FastAPI's own
         # would be a second server span per request (and cost a check on every request).
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
+    mount_api_docs(app)
     app.include_router(health_router)
     for spec in services:
         for router in spec.routers:
@@ -152,5 +129,7 @@ def create_app(
             expose_headers=["ETag", "X-Request-ID", "Location"],
         )
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(RequestContextMiddleware, service=app_name)
+    app.add_middleware(
+        RequestContextMiddleware, service=app_name, access_log=settings.access_log_on
+    )
     return app

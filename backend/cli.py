@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "backend.platform.events.cli",
     "backend.mcp_server.cli",
     "backend.topology.cli",
+    "services.audit.cli",
 )
 
 

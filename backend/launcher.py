@@ -21,6 +21,7 @@ import uvicorn
 from pydantic import SecretStr
 
 from backend.platform.embedded import DataDirectory, EmbeddedPostgres, EmbeddedRedis
+from backend.platform.embedded.supervise import Supervisor
 from backend.platform.settings import SERVICE_PORTS, Settings
 
 SERVICE_NAMES = tuple(SERVICE_PORTS)
@@ -81,11 +82,22 @@ def serve_service(name: str, *, host: str, port: int | None, serve_web: bool = T
             f"the {name} service is not part of this installation (no services/{name})"
         )
     settings = Settings()
-    settings.require_service_secrets()
+    settings.require_service_secrets(name)
     port = port or int(os.environ.get("PORT") or SERVICE_PORTS[name])
     ensure_port_free(host, port)
+    preflight(settings)
+    fatal: list[str] = []
+
+    def stop_serving(reason: str) -> None:
+        fatal.append(reason)
+        signal.raise_signal(signal.SIGTERM)  # uvicorn's handler: a graceful shutdown
+
     app = create_app(
-        settings, load_services([name]), name=name, serve_web=serve_web and name == "api"
+        settings,
+        load_services([name]),
+        name=name,
+        serve_web=serve_web and name == "api",
+        on_fatal=stop_serving,
     )
     # Open streams (SSE, chat) get GRACEFUL_SHUTDOWN_SECONDS to finish after SIGTERM, well
     # inside the pod's 30 s grace period, so the lifespan's shutdown (flushing the audit
@@ -98,7 +110,40 @@ def serve_service(name: str, *, host: str, port: int | None, serve_web: bool = T
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+    if fatal:
+        raise CommandError(fatal[0])
     return 0
+
+
+def preflight(settings: Settings) -> None:
+    """A malformed URL, a wrong password or database ends the command here, in one line; a
+    server that is merely not up yet is waited for once serving (not ready meanwhile)."""
+    import asyncio
+
+    from backend.platform.db import make_engine
+    from backend.platform.redis import make_redis
+    from backend.platform.runtime import Runtime
+    from backend.platform.startup import DependencyUnusable, check_once
+
+    for name, make, url in (
+        ("DATABASE_URL", make_engine, settings.database_url),
+        ("REDIS_URL", make_redis, settings.redis_url),
+    ):
+        try:
+            make(url or "")
+        except Exception as exc:  # SQLAlchemy / redis-py refusing the URL itself
+            raise CommandError(f"{name} is not a valid URL: {exc}".splitlines()[0]) from None
+
+    async def check() -> None:
+        runtime = Runtime.open(settings)
+        try:
+            await check_once(runtime)
+        except DependencyUnusable as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            await runtime.close()
+
+    asyncio.run(check())
 
 
 def step(message: str) -> None:
@@ -110,17 +155,23 @@ def done(message: str, started: float) -> None:
 
 
 @contextlib.contextmanager
-def embedded_servers(settings: Settings, data: DataDirectory) -> Iterator[Settings]:
-    """Settings whose database and Redis exist: embedded ones when no URL is configured."""
+def embedded_servers(
+    settings: Settings, data: DataDirectory
+) -> Iterator[tuple[Settings, Supervisor]]:
+    """Settings whose database and Redis exist: embedded ones when no URL is configured,
+    kept running by the supervisor (restarted with backoff if one exits)."""
     started: list[EmbeddedPostgres | EmbeddedRedis] = []
     updates: dict[str, object] = {}
+    supervisor: Supervisor | None = None
     try:
         if settings.database_url is None:
             step("starting PostgreSQL")
             clock = time.monotonic()
             postgres = EmbeddedPostgres(data.path)
             started.append(postgres)
-            updates["database_url"] = postgres.start()
+            postgres.start()
+            # The app never connects as the superuser (docs/audit.md: what one could do).
+            updates["database_url"] = postgres.prepare_app_role()
             done("PostgreSQL ready", clock)
         if settings.redis_url is None:
             step("starting Redis")
@@ -129,8 +180,14 @@ def embedded_servers(settings: Settings, data: DataDirectory) -> Iterator[Settin
             started.append(redis)
             updates["redis_url"] = redis.start()
             done("Redis ready", clock)
-        yield settings.model_copy(update=updates)
+        supervisor = Supervisor(
+            [("postgres" if isinstance(s, EmbeddedPostgres) else "redis", s) for s in started]
+        )
+        supervisor.start()
+        yield settings.model_copy(update=updates), supervisor
     finally:
+        if supervisor is not None:
+            supervisor.stop()
         for server in reversed(started):
             server.stop()
 
@@ -160,14 +217,34 @@ def command_database(data_dir: Path) -> Iterator[str]:
     data = DataDirectory(data_dir)
     postgres = EmbeddedPostgres(data.path)
     if postgres.is_running():
-        yield postgres.url
+        yield postgres.prepare_app_role()
         return
     data.claim()
     try:
-        yield postgres.start()
+        postgres.start()
+        yield postgres.prepare_app_role()
     finally:
         postgres.stop()
         data.release()
+
+
+@contextlib.contextmanager
+def command_servers(data_dir: Path) -> Iterator[tuple[str, str]]:
+    """(database URL, Redis URL) for an admin command: DATABASE_URL / REDIS_URL, the embedded
+    servers of a running `taskflow up` on `data_dir`, or those servers started just for it."""
+    settings = Settings()
+    with command_database(data_dir) as database_url:
+        if settings.redis_url is not None:
+            yield database_url, settings.redis_url
+            return
+        redis = EmbeddedRedis(DataDirectory(data_dir).path)
+        if redis._ready():  # the running `taskflow up`'s
+            yield database_url, redis.url
+            return
+        try:
+            yield database_url, redis.start()
+        finally:
+            redis.stop()
 
 
 def upgrade_database(settings: Settings, *, data_dir: Path, revision: str) -> None:
@@ -222,14 +299,19 @@ def run_embedded(*, host: str, port: int, data_dir: Path, serve_web: bool) -> in
         ensure_port_free(host, port)
         secrets = {
             "internal_secret": base.internal_secret or SecretStr(data.secret("internal-secret")),
+            "audit_chain_key": base.audit_chain_key or SecretStr(data.secret("audit-chain-key")),
             "jwt_secret": base.jwt_secret or SecretStr(data.secret("jwt-secret")),
         }
         configured = base.model_copy(update={"embedded": True, "data_dir": data.path, **secrets})
-        with embedded_servers(configured, data) as settings:
+        with embedded_servers(configured, data) as (settings, supervisor):
             migrate(settings.database_url or "")
             services = available_services()
             app = create_app(
-                settings, load_services(services), name="embedded", serve_web=serve_web
+                settings,
+                load_services(services),
+                name="embedded",
+                serve_web=serve_web,
+                on_runtime=supervisor.report_to,
             )
             url = public_url(host, port)
             web = settings.web_dist or DEFAULT_DIST

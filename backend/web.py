@@ -21,6 +21,8 @@ from starlette.responses import Response as StarletteResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from backend.platform.web_security import page_csp
+
 DEFAULT_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 _NOT_SPA = ("/api/", "/health", "/metrics", "/docs", "/openapi.json", "/redoc", "/dapr/", "/mcp")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -87,7 +89,10 @@ def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
         if path and candidate.is_file() and candidate.is_relative_to(dist):
             return FileResponse(candidate)
         # Read on every load (a new build is served at once); 2 KB from the page cache, sent
-        # in one write rather than streamed through a thread like a FileResponse.
-        return Response(index.read_bytes(), media_type="text/html", headers=NO_CACHE)
+        # in one write rather than streamed through a thread like a FileResponse. Its policy
+        # names its own inline scripts by hash, so no other inline script can run.
+        page = index.read_bytes()
+        headers = {**NO_CACHE, "Content-Security-Policy": page_csp(page)}
+        return Response(page, media_type="text/html", headers=headers)
 
     return True

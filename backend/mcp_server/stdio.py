@@ -59,7 +59,7 @@ def with_servers(settings: Settings, data_dir: Path | None) -> Settings:
         )
     return settings.model_copy(
         update={
-            "database_url": postgres.url,
+            "database_url": postgres.app_url,
             "redis_url": settings.redis_url or EmbeddedRedis(data).url,
             "db_pool_size": 4,
         }

@@ -19,6 +19,7 @@ from backend.platform.auth import (
 )
 from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
+from backend.platform.web_security import require_same_origin
 
 
 # Every dependency is `async def`: FastAPI runs plain `def` dependencies in a thread pool,
@@ -66,9 +67,14 @@ async def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     token = bearer_token(request)
     if not token:
         raise unauthorized()
+    if "authorization" not in request.headers:  # the session cookie: a browser sent it
+        require_same_origin(request, allowed=runtime.settings.trusted_origins)
     if tokens.is_personal_token(token):
-        return await tokens.authenticate(token, engine=runtime.engine)
-    return await decode_token(token, secret=runtime.settings.jwt_key, redis=runtime.redis)
+        principal = await tokens.authenticate(token, engine=runtime.engine)
+    else:
+        principal = await decode_token(token, secret=runtime.settings.jwt_key, redis=runtime.redis)
+    request.state.user_id = principal.user_id  # for the access log
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

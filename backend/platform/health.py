@@ -27,7 +27,12 @@ async def _redis(runtime: Runtime) -> None:
 
 
 async def check_dependencies(runtime: Runtime) -> dict[str, str]:
-    checks = {"postgres": _postgres, "redis": _redis, **runtime.readiness_checks}
+    return await _run_checks(
+        runtime, {"postgres": _postgres, "redis": _redis, **runtime.readiness_checks}
+    )
+
+
+async def _run_checks(runtime: Runtime, checks: dict[str, Any]) -> dict[str, str]:
     results: dict[str, str] = {}
     for name, check in checks.items():
         try:
@@ -44,8 +49,13 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/health/live")
-async def live() -> dict[str, str]:
-    return {"status": "ok"}
+async def live(runtime: RuntimeDep) -> JSONResponse:
+    """Whether restarting this process would help: a crashed worker, an embedded server that
+    could not be restarted. A remote database being down is readiness, not liveness."""
+    checks = await _run_checks(runtime, runtime.liveness_checks)
+    ok = all(value == "ok" for value in checks.values())
+    body: dict[str, Any] = {"status": "ok" if ok else "failing", "checks": checks}
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/health/ready")

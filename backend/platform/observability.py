@@ -19,6 +19,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.platform import tracing
+from backend.platform.web_security import with_security_headers
 
 HTTP_REQUESTS = Counter(
     "taskflow_http_requests_total",
@@ -78,14 +79,43 @@ def configure_logging(*, level: str = "INFO", fmt: str = "console") -> None:
     logging.basicConfig(level=getattr(logging, level), stream=sys.stderr, format="%(message)s")
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # asyncpg's pools log every failed reconnect with a traceback while PostgreSQL is down
+    # (or restarting, docs/deploy.md): one line each says the same.
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLineErrors) for f in pool_log.filters):
+        pool_log.addFilter(OneLineErrors())
+
+
+class OneLineErrors(logging.Filter):
+    """Folds a record's exception into its message, as one line, instead of a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line = f"{record.getMessage()}: {type(exc).__name__}: {exc}".splitlines()[0]
+            record.msg, record.args = line, None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _user_id(scope: Scope) -> str | None:
+    """The caller `get_principal` authenticated (it records the id in the request's state)."""
+    state = scope.get("state")
+    user_id = state.get("user_id") if isinstance(state, dict) else None
+    return str(user_id) if user_id is not None else None
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (returned as X-Request-ID), a trace context and metrics."""
+    """Gives every request an id (returned as X-Request-ID), a trace context and metrics, and
+    (with `access_log`) one structured log line: method, route template, status, duration,
+    request id and user id. Never the raw path or query (a path may carry an SSE ticket),
+    never a header."""
 
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, access_log: bool = False) -> None:
         self.app = app
         self.service = service
+        # Its own logger, made after create_app configured logging (the first use caches it).
+        self.access_log = structlog.get_logger("taskflow.access") if access_log else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,9 +147,8 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
                 message["headers"] = [
-                    *message["headers"],
+                    *with_security_headers(list(message.get("headers") or [])),
                     (b"x-request-id", request_id.encode("latin-1")),
                 ]
             await send(message)
@@ -133,6 +162,16 @@ class RequestContextMiddleware:
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
             HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+            if self.access_log is not None:
+                self.access_log.info(
+                    "request",
+                    request_id=request_id,
+                    method=method,
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                    user_id=_user_id(scope),
+                )
             trace.get_current_span().update_name(f"{method} {template}")
             structlog.contextvars.unbind_contextvars("request_id")
             _current.reset(token)

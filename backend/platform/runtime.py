@@ -24,6 +24,9 @@ class Runtime:
     redis: aioredis.Redis
     readiness_checks: dict[str, Callable[[Runtime], Awaitable[None]]] = field(default_factory=dict)
     """Extra checks `/health/ready` runs (the Dapr sidecar, in Dapr mode)."""
+    liveness_checks: dict[str, Callable[[Runtime], Awaitable[None]]] = field(default_factory=dict)
+    """What `/health/live` runs: failures a restart of the process would cure (a crashed
+    worker, an embedded server that could not be restarted)."""
     events: Any = None
     """The process's EventBus (backend.platform.events.bus), once started."""
 

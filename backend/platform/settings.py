@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     app_api_token: SecretStr | None = None
     pubsub_name: str = "taskflow-pubsub"
     internal_secret: SecretStr | None = None
+    """Authenticates the api's internal endpoints (`X-Internal-Token`); distinct from
+    APP_API_TOKEN, which every sidecar adds to every call it makes to its app."""
+    audit_chain_key: SecretStr | None = None
+    """The HMAC key of the audit chain; never stored in the database (docs/audit.md)."""
 
     anthropic_api_key: SecretStr | None = None
     anthropic_model: str = "claude-sonnet-5-5"
@@ -58,6 +62,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    access_log: bool | None = None
+    """One structured line per request; default: on with LOG_FORMAT=json, off on a console."""
 
     data_dir: Path = Field(default_factory=default_data_dir)
     web_dist: Path | None = None
@@ -73,6 +79,21 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            raise ValueError(
+                "'*' cannot be used: the API answers with credentials (the session cookie), "
+                "so list each origin (e.g. CORS_ORIGINS=https://tasks.example.org)"
+            )
+        return value
+
+    @cached_property
+    def trusted_origins(self) -> frozenset[str]:
+        """CORS_ORIGINS, normalised: the other origins that may send the session cookie."""
+        return frozenset(origin.rstrip("/").lower() for origin in self.cors_origins)
+
     @field_validator("log_level")
     @classmethod
     def _upper_level(cls, value: str) -> str:
@@ -81,14 +102,18 @@ class Settings(BaseSettings):
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
+    @property
+    def access_log_on(self) -> bool:
+        return self.log_format == "json" if self.access_log is None else self.access_log
+
     @cached_property
     def jwt_key(self) -> str:
         if self.jwt_secret is None:
             raise ConfigError("JWT_SECRET is not set: set it to a long random string")
         return self.jwt_secret.get_secret_value()
 
-    def require_service_secrets(self) -> None:
-        """Service mode refuses to start with a missing or weak signing secret."""
+    def require_service_secrets(self, service: str | None = None) -> None:
+        """Service mode refuses to start with a missing or weak secret (one line: which)."""
         if self.jwt_secret is None:
             raise ConfigError(
                 "JWT_SECRET is not set: service mode needs one "
@@ -100,6 +125,39 @@ class Settings(BaseSettings):
             raise ConfigError("DATABASE_URL is not set: service mode needs a PostgreSQL URL")
         if self.redis_url is None:
             raise ConfigError("REDIS_URL is not set: service mode needs a Redis URL")
+        app_token = _require_token(
+            "APP_API_TOKEN",
+            self.app_api_token,
+            "the token the Dapr sidecar sends with every call to the app "
+            "(dapr.io/app-token-secret); without it anyone who reaches the port can post events",
+        )
+        if service in ("api", "recurring"):
+            internal = _require_token(
+                "INTERNAL_SECRET",
+                self.internal_secret,
+                "the token of the api's internal endpoint, shared by the api and recurring",
+            )
+            if internal == app_token:
+                raise ConfigError(
+                    "INTERNAL_SECRET equals APP_API_TOKEN: give the internal endpoint a secret "
+                    "of its own (every sidecar holds the app token)"
+                )
+        if service == "audit":
+            _require_token(
+                "AUDIT_CHAIN_KEY", self.audit_chain_key, "the HMAC key of the audit chain"
+            )
+
+
+def _require_token(name: str, value: SecretStr | None, purpose: str) -> str:
+    """The secret's value; a ConfigError (one line) if it is missing or short."""
+    if value is None:
+        raise ConfigError(
+            f"{name} is not set: service mode needs {purpose} "
+            f"(e.g. {name}=$(python -c 'import secrets; print(secrets.token_urlsafe(48))'))"
+        )
+    if len(value.get_secret_value()) < 32:
+        raise ConfigError(f"{name} is too short: use at least 32 random characters")
+    return value.get_secret_value()
 
 
 class ConfigError(Exception):

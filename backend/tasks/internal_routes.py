@@ -1,14 +1,17 @@
 """/internal/v1: service-to-service endpoints, not part of the public API.
 
-Callers authenticate with Dapr's app token (`dapr-api-token`, which the api's sidecar adds
-to service invocations) or, without Dapr, the shared `X-Internal-Token`."""
+Callers authenticate with `X-Internal-Token` = INTERNAL_SECRET, a secret only the api and the
+recurring service hold (Dapr forwards the header on service invocation). Dapr's app token is
+not enough: every sidecar adds it to every call, so it would open this endpoint to any
+service of the mesh."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
+from pydantic import SecretStr
 
 from backend.platform.auth import unauthorized
 from backend.platform.deps import SessionDep
@@ -20,7 +23,7 @@ from backend.tasks.schemas import task_payload
 router = APIRouter(prefix="/internal/v1", include_in_schema=False)
 
 
-def _matches(given: str | None, secret: Any) -> bool:
+def _matches(given: str | None, secret: SecretStr | None) -> bool:
     return (
         bool(given)
         and secret is not None
@@ -29,17 +32,11 @@ def _matches(given: str | None, secret: Any) -> bool:
 
 
 async def internal_caller(
-    request: Request,
-    dapr_api_token: Annotated[str | None, Header()] = None,
-    x_internal_token: Annotated[str | None, Header()] = None,
+    request: Request, x_internal_token: Annotated[str | None, Header()] = None
 ) -> None:
-    """Let through only callers holding a service token (compared in constant time)."""
-    settings = request.app.state.runtime.settings
-    if not (
-        _matches(dapr_api_token, settings.app_api_token)
-        or _matches(x_internal_token, settings.internal_secret)
-    ):
-        raise unauthorized("internal endpoint: a service token is required")
+    """Let through only callers holding INTERNAL_SECRET (compared in constant time)."""
+    if not _matches(x_internal_token, request.app.state.runtime.settings.internal_secret):
+        raise unauthorized("internal endpoint: X-Internal-Token is missing or wrong")
 
 
 @router.post("/occurrences", dependencies=[Depends(internal_caller)])

@@ -18,6 +18,10 @@ from backend.platform.settings import Settings
 from backend.testing.servers import test_database, test_redis_url
 
 TEST_SECRET = "test-secret-" + "x" * 40
+AUDIT_KEY = "audit-chain-key-" + "z" * 40
+APP_TOKEN = "dapr-app-token-" + "w" * 40
+DAPR_DELIVERY = {"content-type": "application/cloudevents+json", "dapr-api-token": APP_TOKEN}
+"""The headers of a delivery as the Dapr sidecar sends it (app token included)."""
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +43,8 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
         "redis_url": redis_url,
         "jwt_secret": TEST_SECRET,
         "internal_secret": "internal-" + "y" * 40,
+        "audit_chain_key": AUDIT_KEY,
+        "app_api_token": APP_TOKEN,
         "log_level": "WARNING",
         "anthropic_api_key": None,  # never a real key: the chat tests replay recordings
         **overrides,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadavg } from 'node:os';
-import { launch, shot } from './support/browser.mjs';
+import { launch, shot, watchCsp } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
 const PASSWORD = 'correct horse 1';
@@ -11,6 +11,7 @@ let server;
 let browser;
 let context;
 let page;
+let cspViolations = [];
 
 /** Every browser context of these tests: a desktop window in Berlin time. */
 const DESKTOP = { timezoneId: 'Europe/Berlin', viewport: { width: 1200, height: 800 } };
@@ -23,6 +24,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     server = await startServer({ extraEnv: { NOTIFY_AUTH_RECHECK_SECONDS: '1' } });
     browser = await launch();
     context = await browser.newContext({ ...DESKTOP, locale: 'en-GB' });
+    cspViolations = watchCsp(context);
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('[page error]', err.message));
   });
@@ -300,6 +302,17 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     assert.ok(problem.detail, 'the 503 problem says how to configure the key');
     assert.ok(shown.includes(problem.detail), `the panel shows the server's explanation (${shown})`);
     assert.doesNotMatch(shown, /The server answered 503/);
+  });
+
+  test('everything above ran under a strict Content-Security-Policy, with no violation', async () => {
+    const answer = await page.goto(server.url);
+    const policy = answer.headers()['content-security-policy'] ?? '';
+    const scripts = policy.split(';').find((d) => d.trim().startsWith('script-src')) ?? '';
+    assert.match(scripts, /'sha256-/, 'the inline scripts are named by hash');
+    assert.doesNotMatch(scripts, /unsafe-inline/);
+    assert.match(policy, /frame-ancestors 'none'/);
+    await page.getByLabel('New task').waitFor();
+    assert.deepEqual(cspViolations, []);
   });
 
   test('first render of a 1,000-task list (measured, not asserted)', async () => {

@@ -39,7 +39,7 @@ from common import percentile, servers
 from backend.platform.events.cloudevent import EventType, make_cloudevent
 from backend.platform.events.subscriptions import Delivery, Outcome
 from backend.platform.runtime import Runtime
-from backend.testing.fixtures import make_settings
+from backend.testing.fixtures import AUDIT_KEY, make_settings
 from services.audit import chain
 from services.audit.handlers import handle_task_event, writer_for
 from services.audit.partitions import add_months, month_of
@@ -47,6 +47,7 @@ from services.audit.queries import TrailFilter, task_history, trail, verify_trai
 from services.audit.records import AuditRecord, canonical_json, record_from_event
 from services.audit.settings import AuditSettings
 
+BENCH_KEY = AUDIT_KEY.encode()
 CHANGES = [
     {"priority": ["medium", "high"]},
     {"title": ["Pay rent", "Pay the rent"]},
@@ -109,7 +110,7 @@ async def ingest_service(
 
 
 def chained_rows(records: list[AuditRecord]) -> list[tuple]:
-    return chain.link(records, {r.user_id: (0, chain.GENESIS) for r in records})
+    return chain.link(records, {r.user_id: (0, chain.GENESIS) for r in records}, key=BENCH_KEY)
 
 
 async def ingest_copy(database_url: str, rows: list[tuple]) -> float:
@@ -179,7 +180,7 @@ async def load_history(database_url: str, records: list[AuditRecord]) -> float:
         heads: dict = {r.user_id: (0, chain.GENESIS) for r in records}
         started = time.perf_counter()
         for start in range(0, len(records), 50_000):
-            rows = chain.link(records[start : start + 50_000], heads)
+            rows = chain.link(records[start : start + 50_000], heads, key=BENCH_KEY)
             await connection.copy_records_to_table(
                 "audit_events", records=rows, columns=chain.COLUMNS
             )
@@ -225,7 +226,7 @@ async def time_queries(database_url: str, redis_url: str, tasks_of: dict, sample
             )
 
     async def verify(session, user):
-        result = await verify_trail(session, user_id=user)
+        result = await verify_trail(session, user_id=user, key=BENCH_KEY, redis=runtime.redis)
         assert result.ok, result.first_bad
 
     measures = {

@@ -1,4 +1,7 @@
-"""Each user's trail is a hash chain: row n stores sha256(hash of row n-1 + its canonical content).
+"""Each user's trail is a keyed hash chain: row n stores HMAC-SHA256(key, hash of row n-1 +
+its canonical content). The key (AUDIT_CHAIN_KEY) is never in the database, so whoever can
+write the tables cannot compute a valid hash for a changed row. Rows removed from the end (or a
+whole trail) are caught by checkpoints kept outside the database (services/audit/checkpoints).
 
 Ordering is safe across writers: a batch locks the heads of its users (`audit_chain_heads`,
 `SELECT … FOR UPDATE` in user id order, so two writers never deadlock), places its rows after
@@ -8,6 +11,7 @@ them and moves the heads on, all in one transaction.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -20,7 +24,8 @@ from services.audit.records import AuditRecord
 
 GENESIS = bytes(32)
 """The "previous hash" of every user's first row."""
-FORMAT = "taskflow-audit/1"
+FORMAT = "taskflow-audit/2"
+"""/2: keyed (HMAC); /1 was a plain sha256 anyone could recompute."""
 COLUMNS = (
     "event_id",
     "time",
@@ -72,9 +77,9 @@ def content(values: Sequence[Any]) -> bytes:
     )
 
 
-def entry_hash(prev_hash: bytes, data: bytes) -> bytes:
-    """sha256(previous hash ‖ canonical content)."""
-    return hashlib.sha256(prev_hash + data).digest()
+def entry_hash(key: bytes, prev_hash: bytes, data: bytes) -> bytes:
+    """HMAC-SHA256(key, previous hash ‖ canonical content)."""
+    return hmac.new(key, prev_hash + data, hashlib.sha256).digest()
 
 
 async def lock_heads(
@@ -99,7 +104,7 @@ async def lock_heads(
 
 
 def link(
-    records: Iterable[AuditRecord], heads: dict[str, tuple[int, bytes]]
+    records: Iterable[AuditRecord], heads: dict[str, tuple[int, bytes]], *, key: bytes
 ) -> list[tuple[Any, ...]]:
     """COPY-ready rows placing `records` after their users' heads (which move on)."""
     rows = []
@@ -118,7 +123,7 @@ def link(
             record.title,
             record.details,
         )
-        digest = entry_hash(prev, content(values))
+        digest = entry_hash(key, prev, content(values))
         heads[record.user_id] = (seq + 1, digest)
         rows.append((*values, prev, digest))
     return rows
@@ -133,8 +138,11 @@ async def save_heads(connection: asyncpg.Connection, heads: dict[str, tuple[int,
 
 @dataclass
 class Verification:
-    """The outcome of recomputing one user's chain."""
+    """The outcome of recomputing one user's chain. `checkpoint` is the (seq, hash) recorded
+    outside the database: the trail must reach it, with that hash."""
 
+    key: bytes = field(repr=False)
+    checkpoint: tuple[int, bytes] | None = None
     ok: bool = True
     checked: int = 0
     first_bad: dict[str, Any] | None = None
@@ -156,16 +164,39 @@ class Verification:
         if bytes(row["prev_hash"]) != self._prev:
             return self._bad(row, "it does not link to the row before it")
         values = tuple(row[name] for name in CONTENT_COLUMNS)
-        if entry_hash(self._prev, content(values)) != bytes(row["hash"]):
+        if not hmac.compare_digest(
+            entry_hash(self.key, self._prev, content(values)), bytes(row["hash"])
+        ):
             return self._bad(row, "its content does not match its hash")
+        if self._off_checkpoint(row):
+            return self._bad(row, "it differs from the checkpoint kept outside the database")
         self._prev = bytes(row["hash"])
         self._expected_seq += 1
         return True
 
+    def _off_checkpoint(self, row: Any) -> bool:
+        return (
+            self.checkpoint is not None
+            and row["seq"] == self.checkpoint[0]
+            and bytes(row["hash"]) != self.checkpoint[1]
+        )
+
     def finish(self, head: tuple[int, bytes] | None) -> Verification:
-        """Compare the last row with the recorded head (catches rows removed from the end)."""
+        """Compare the last row with the recorded head and the checkpoint (catches rows removed
+        from the end, even with the head moved back, and a wiped trail)."""
         last = self._expected_seq - 1
-        if not self.ok or head is None:
+        if not self.ok:
+            return self
+        if self.checkpoint is not None and self.checkpoint[0] > last:
+            self.ok = False
+            self.first_bad = {
+                "seq": last + 1,
+                "event_id": None,
+                "reason": f"rows {last + 1}…{self.checkpoint[0]} are missing: a checkpoint kept "
+                "outside the database recorded them (the trail was truncated or wiped)",
+            }
+            return self
+        if head is None:
             return self
         seq, digest = head
         if seq > last:

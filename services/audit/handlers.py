@@ -9,7 +9,7 @@ from backend.platform.events.subscriptions import Delivery, Outcome
 from backend.platform.runtime import Runtime
 from backend.platform.settings import asyncpg_dsn
 from services.audit.records import TASK_TYPES, MalformedEvent, record_from_event
-from services.audit.settings import load_settings
+from services.audit.settings import chain_key, load_settings
 from services.audit.writer import AuditWriter, RejectedRecord, WriterConfig
 
 log = structlog.get_logger("taskflow.audit")
@@ -28,6 +28,8 @@ def writer_for(runtime: Runtime) -> AuditWriter:
                 flush_idle=settings.audit_flush_idle_seconds,
                 max_batch=settings.audit_max_batch,
             ),
+            key=chain_key(settings),
+            redis=runtime.redis,
         )
         runtime._audit_writer = writer
     return writer

@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import redis.asyncio as aioredis
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.platform.errors import Problem
+from services.audit import checkpoints
 from services.audit.chain import Verification
 from services.audit.entries import entry
 from services.audit.models import audit_chain_heads, audit_events
@@ -101,8 +103,12 @@ async def trail(
     )
 
 
-async def verify_trail(session: AsyncSession, *, user_id: uuid.UUID) -> Verification:
-    """Recompute the user's chain row by row; the first row that does not hold is reported."""
+async def verify_trail(
+    session: AsyncSession, *, user_id: uuid.UUID, key: bytes, redis: aioredis.Redis
+) -> Verification:
+    """Recompute the user's chain row by row against its checkpoint (read first: it never
+    names a row the head read after it does not cover); the first problem is reported."""
+    checkpoint = await checkpoints.read(redis, str(user_id))
     head = (
         await session.execute(
             select(audit_chain_heads.c.seq, audit_chain_heads.c.hash).where(
@@ -117,7 +123,7 @@ async def verify_trail(session: AsyncSession, *, user_id: uuid.UUID) -> Verifica
     result = await session.stream(
         query.order_by(audit_events.c.seq).execution_options(yield_per=2000)
     )
-    verification = Verification()
+    verification = Verification(key=key, checkpoint=checkpoint)
     async for row in result.mappings():
         if not verification.check(row):
             await result.close()

@@ -10,11 +10,12 @@ import structlog
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from backend.platform.deps import PrincipalDep, SessionDep
+from backend.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from backend.platform.errors import Problem
 from backend.platform.events.cloudevent import EventType
 from services.audit.metrics import VERIFY_FAILURES
 from services.audit.queries import TrailFilter, task_history, trail, verify_trail
+from services.audit.settings import chain_key
 
 log = structlog.get_logger("taskflow.audit")
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -68,8 +69,15 @@ def _event_types(values: list[str]) -> tuple[str, ...]:
 
 
 @router.get("/verify", response_model=ChainVerification)
-async def verify(principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    result = await verify_trail(session, user_id=principal.user_id)
+async def verify(
+    principal: PrincipalDep, session: SessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    result = await verify_trail(
+        session,
+        user_id=principal.user_id,
+        key=chain_key(runtime.settings),
+        redis=runtime.redis,
+    )
     if not result.ok:
         VERIFY_FAILURES.inc()
         log.warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from backend.platform.runtime import Runtime
-from backend.platform.settings import Settings
+from backend.platform.settings import ConfigError, Settings
 
 
 class AuditSettings(Settings):
@@ -33,3 +33,13 @@ def load_settings(runtime: Runtime) -> AuditSettings:
         cached = AuditSettings(**settings.model_dump())
         runtime._audit_settings = cached  # read once per process
     return cached
+
+
+def chain_key(settings: Settings) -> bytes:
+    """The audit chain's HMAC key (AUDIT_CHAIN_KEY): from the settings, never the database."""
+    if settings.audit_chain_key is None:
+        raise ConfigError(
+            "AUDIT_CHAIN_KEY is not set: the audit service signs its chain with it "
+            "(taskflow up generates one into its data directory)"
+        )
+    return settings.audit_chain_key.get_secret_value().encode()

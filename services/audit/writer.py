@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import redis.asyncio as aioredis
 import structlog
 
-from services.audit import chain
+from services.audit import chain, checkpoints
 from services.audit.metrics import (
     BATCH_SIZE,
     BUFFERED,
@@ -72,8 +73,18 @@ class _Pending:
 
 
 class AuditWriter:
-    def __init__(self, dsn: str, config: WriterConfig | None = None) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        config: WriterConfig | None = None,
+        *,
+        key: bytes,
+        redis: aioredis.Redis | None = None,
+    ) -> None:
+        """`key` signs the chain (AUDIT_CHAIN_KEY); `redis` keeps its checkpoints."""
         self.dsn = dsn
+        self.key = key
+        self.redis = redis
         self.config = config or WriterConfig()
         self.partitions = Partitions()
         self._buffer: deque[_Pending] = deque()
@@ -213,13 +224,15 @@ class AuditWriter:
                 )
                 known = {(str(row["event_id"]), row["time"]) for row in found}
                 fresh = [r for r in unique if (r.event_id, r.time) not in known]
+                moved = {u: heads[u] for u in {r.user_id for r in fresh}}
                 if fresh:
-                    rows = chain.link(fresh, heads)
+                    rows = chain.link(fresh, heads, key=self.key)
                     await connection.copy_records_to_table(
                         "audit_events", records=rows, columns=chain.COLUMNS
                     )
-                    moved = {r.user_id for r in fresh}
-                    await chain.save_heads(connection, {u: heads[u] for u in moved})
+                    moved = {u: heads[u] for u in moved}
+                    await chain.save_heads(connection, moved)
+        await checkpoints.record_quietly(self.redis, moved)
         if len(self._known_users) > 1_000_000:
             self._known_users.clear()
         self._known_users.update(heads)

@@ -3,10 +3,12 @@ invocation of the api's internal endpoint in service mode."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from typing import Any
 
 import httpx
+import structlog
 from pydantic import ValidationError
 
 from backend.platform.errors import Problem
@@ -16,6 +18,7 @@ from backend.platform.settings import Settings
 from backend.tasks.occurrences import OccurrenceCreate, create_occurrence
 from services.recurring.settings import RecurringSettings
 
+log = structlog.get_logger("taskflow.recurring")
 CONSUMER = "recurring"
 OCCURRENCES_METHOD = "internal/v1/occurrences"
 _PERMANENT = {400, 409, 413, 422}
@@ -63,17 +66,68 @@ async def create_through_dapr(runtime: Runtime, *, event_id: str, request: dict[
     return response.status_code == 201
 
 
-async def _invoke(settings: Settings, request: dict[str, Any]) -> httpx.Response:
-    """One service invocation; 2xx and 404 (nothing to continue) are final answers."""
+def _refusal(status: int) -> str:
+    """What a 401/403 on the invocation means, as one line an operator can act on."""
+    return (
+        f"the api's occurrence endpoint refused this service ({status}): check that "
+        "DAPR_API_TOKEN is this service's sidecar token and INTERNAL_SECRET equals the api's"
+    )
+
+
+async def _post(settings: Settings, body: Any) -> httpx.Response:
     headers = {}
     if settings.dapr_api_token is not None:
         headers["dapr-api-token"] = settings.dapr_api_token.get_secret_value()
+    if settings.internal_secret is not None:
+        headers["x-internal-token"] = settings.internal_secret.get_secret_value()
     url = (
         f"http://127.0.0.1:{settings.dapr_http_port}/v1.0/invoke/{_api_app_id()}"
         f"/method/{OCCURRENCES_METHOD}"
     )
     async with httpx.AsyncClient(timeout=10) as http:
-        response = await http.post(url, json=request, headers=headers)
+        return await http.post(url, json=body, headers=headers)
+
+
+async def _invoke(settings: Settings, request: dict[str, Any]) -> httpx.Response:
+    """One service invocation; 2xx and 404 (nothing to continue) are final answers."""
+    response = await _post(settings, request)
+    if response.status_code in (401, 403):
+        log.error("occurrence_invocation_refused", detail=_refusal(response.status_code))
     if response.status_code not in (200, 201, 404, *_PERMANENT):
         raise OccurrenceNotCreated(f"api answered {response.status_code}: {response.text[:300]}")
     return response
+
+
+PROBE_BACKOFF_SECONDS = (0.5, 1, 2, 5, 10)
+
+
+async def check_invocation(runtime: Runtime) -> None:
+    """At start-up (Dapr mode): ask the api's internal endpoint with an empty body, which it
+    answers 422 once the call is let through. A refusal (401/403) is logged as one error line
+    and fails readiness, rather than surfacing only as silent retries of every event."""
+    settings = runtime.settings
+    if settings.event_transport != "dapr":
+        return
+    refused: list[int] = []
+
+    async def allowed(_: Runtime) -> None:
+        if refused:
+            raise RuntimeError(_refusal(refused[-1]))
+
+    runtime.readiness_checks["occurrence_invocation"] = allowed
+    attempt = 0
+    while True:
+        try:
+            response = await _post(settings, {})
+        except httpx.HTTPError as exc:  # the sidecar is not up yet
+            delay = PROBE_BACKOFF_SECONDS[min(attempt, len(PROBE_BACKOFF_SECONDS) - 1)]
+            log.info("occurrence_invocation_waiting", error=type(exc).__name__, retry_in=delay)
+            attempt += 1
+            await asyncio.sleep(delay)
+            continue
+        if response.status_code in (401, 403):
+            refused.append(response.status_code)
+            log.error("occurrence_invocation_refused", detail=_refusal(response.status_code))
+        else:
+            log.info("occurrence_invocation_ok", status=response.status_code)
+        return

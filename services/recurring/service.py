@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from backend.platform.service import ServiceSpec
+from services.recurring.client import check_invocation
 from services.recurring.subscriptions import SUBSCRIPTIONS
 
 
 def spec() -> ServiceSpec:
-    return ServiceSpec(name="recurring", subscriptions=SUBSCRIPTIONS)
+    return ServiceSpec(name="recurring", subscriptions=SUBSCRIPTIONS, workers=(check_invocation,))

@@ -142,8 +142,8 @@ def test_ingress_routes_each_api_prefix_to_its_service(rendered):
     }
     assert routes["/api/v1/notifications"] == "taskflow-notification"
     assert routes["/api/v1/audit"] == "taskflow-audit"
-    assert routes["/mcp"] == routes["/api/v1/chat"] == "taskflow-api"
-    assert routes["/"] == "taskflow-api"
+    assert routes["/mcp(/|$)"] == routes["/api/v1/chat"] == "taskflow-api"
+    assert routes["/$"] == "taskflow-api"
     services = {s["metadata"]["name"] for s in of_kind(rendered, "Service")}
     assert set(routes.values()) <= services
 

@@ -30,6 +30,44 @@ from backend.platform.embedded.process import (
 from backend.platform.embedded.server_user import SYSTEM_USER, prepare_server_user
 
 _SOCKET = ".s.PGSQL.5432"
+APP_ROLE = "taskflow"
+# Idempotent; run as the superuser at every start. The audit role is created here because the
+# app's role may not create roles (the migration that would create it then finds it).
+_APP_ROLE_SQL = f"""
+DO $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+        CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'taskflow_audit') THEN
+        CREATE ROLE taskflow_audit NOLOGIN;
+    END IF;
+    GRANT taskflow_audit TO {APP_ROLE};
+    ALTER SCHEMA public OWNER TO {APP_ROLE};
+    FOR r IN
+        SELECT c.oid::regclass AS name,
+               CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                              WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END AS kind
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND c.relowner <> '{APP_ROLE}'::regrole
+          AND NOT EXISTS (  -- a column's sequence follows its table
+              SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+    LOOP
+        EXECUTE format('ALTER %s %s OWNER TO {APP_ROLE}', r.kind, r.name);
+    END LOOP;
+    FOR r IN
+        SELECT p.oid::regprocedure AS name FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.proowner <> '{APP_ROLE}'::regrole
+    LOOP
+        EXECUTE format('ALTER ROUTINE %s OWNER TO {APP_ROLE}', r.name);
+    END LOOP;
+END
+$$
+"""
 # A postmaster SIGKILLed a moment ago may still have backends attached to its shared memory;
 # the new server refuses to start until they are gone (they exit within a second or so).
 _RETRY_WHILE = "pre-existing shared memory block"
@@ -58,7 +96,37 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
+        """The superuser's URL: for creating the app's role, and for test databases."""
         return f"postgresql://postgres@/postgres?host={self.sockets}"
+
+    @property
+    def app_url(self) -> str:
+        """The application's URL: the role `taskflow`, not a superuser (see `prepare_app_role`)."""
+        return f"postgresql://{APP_ROLE}@/postgres?host={self.sockets}"
+
+    def prepare_app_role(self) -> str:
+        """Create the application's role (no superuser, no CREATEROLE) owning the schema, and
+        give it what an earlier version created as the superuser; returns `app_url`."""
+        psql = _binaries() / "psql"
+        command = [
+            str(psql),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            self.url,
+            "-c",
+            _APP_ROLE_SQL,
+        ]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EmbeddedServerError(f"cannot prepare the database role: {exc}") from None
+        if result.returncode != 0:
+            cause = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise EmbeddedServerError(f"cannot prepare the database role {APP_ROLE}: {cause}")
+        return self.app_url
 
     def start(self, timeout: float = 60.0) -> str:
         """Start the server (initialising it the first time); returns its database URL."""

@@ -22,8 +22,9 @@ log = structlog.get_logger("taskflow.events.dapr")
 
 
 def _authorized(request: Request, settings: Settings) -> bool:
+    """Only Dapr, holding APP_API_TOKEN, may deliver; with no token configured, nobody may."""
     if settings.app_api_token is None:
-        return True
+        return False
     given = request.headers.get("dapr-api-token", "")
     return hmac.compare_digest(given.encode(), settings.app_api_token.get_secret_value().encode())
 

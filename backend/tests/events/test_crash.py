@@ -35,7 +35,7 @@ def start(port: int, database_url: str, redis_url: str) -> subprocess.Popen:
 
 async def wait_healthy(base: str) -> None:
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        for _ in range(1200):  # up to 60 s: a loaded 2-core machine starts slowly
             try:
                 if (await client.get(f"{base}/health")).status_code == 200:
                     return

@@ -26,3 +26,18 @@ export async function shot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
+
+/** Collects the Content-Security-Policy violations of every page of `context` (Chromium
+ * reports each as a console error), so a test can assert the app runs under its policy. */
+export function watchCsp(context) {
+  const violations = [];
+  const watch = (page) =>
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        violations.push(message.text());
+      }
+    });
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return violations;
+}

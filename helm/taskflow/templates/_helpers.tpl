@@ -25,7 +25,9 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 
 {{/* The environment every TaskFlow container gets: pass (dict "root" $ "name" $name). The audit
-service reads its own DATABASE_URL key: a login limited to the taskflow_audit role's grants. */}}
+service reads its own DATABASE_URL key: a login limited to the taskflow_audit role's grants.
+Only the api and recurring hold INTERNAL_SECRET (the api's internal endpoint), only the audit
+service AUDIT_CHAIN_KEY (the chain's HMAC key). */}}
 {{- define "taskflow.env" -}}
 {{- $key := ternary .root.Values.secrets.auditDatabaseUrlKey "database-url" (eq .name "audit") -}}
 - name: DATABASE_URL
@@ -38,6 +40,14 @@ service reads its own DATABASE_URL key: a login limited to the taskflow_audit ro
   valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: anthropic-api-key, optional: true}}
 - name: APP_API_TOKEN
   valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.appTokenSecret }}, key: token}}
+{{- if has .name (list "api" "recurring") }}
+- name: INTERNAL_SECRET
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: internal-secret}}
+{{- end }}
+{{- if eq .name "audit" }}
+- name: AUDIT_CHAIN_KEY
+  valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.name }}, key: audit-chain-key}}
+{{- end }}
 - name: DAPR_API_TOKEN
   valueFrom: {secretKeyRef: {name: {{ .root.Values.secrets.apiTokenSecret }}, key: token}}
 - name: EVENT_TRANSPORT

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
+from backend.testing.fixtures import AUDIT_KEY
 from services.audit.records import record_from_event
 from services.audit.tests.conftest import stored, task_event
 from services.audit.writer import AuditWriter, WriterConfig
@@ -46,7 +47,7 @@ async def test_the_trigger_refuses_truncate_of_the_table_and_of_a_partition(db, 
 async def test_the_service_role_can_write_and_read_but_not_change(database_url, db, row):
     # `?role=` makes every statement of these connections run as taskflow_audit
     as_role = f"{database_url}{'&' if '?' in database_url else '?'}role=taskflow_audit"
-    writer = AuditWriter(as_role, WriterConfig(flush_size=1))
+    writer = AuditWriter(as_role, WriterConfig(flush_size=1), key=AUDIT_KEY.encode())
     user = str(uuid.uuid4())
     try:
         # a month that has no partition yet: created through the SECURITY DEFINER function

@@ -17,7 +17,7 @@ import pytest
 
 from backend.app import api_service, create_app
 from backend.testing import servers
-from backend.testing.fixtures import TEST_SECRET, make_settings, signup
+from backend.testing.fixtures import AUDIT_KEY, TEST_SECRET, make_settings, signup
 from services.audit.tests.conftest import eventually
 
 pytestmark = pytest.mark.slow
@@ -30,6 +30,7 @@ def start(port: int, database_url: str, redis_url: str, **audit: str) -> subproc
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "JWT_SECRET": TEST_SECRET,
+        "AUDIT_CHAIN_KEY": AUDIT_KEY,
         "LOG_LEVEL": "WARNING",
         **audit,
     }

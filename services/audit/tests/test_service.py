@@ -8,7 +8,7 @@ import pytest
 
 from backend.app import create_app, load_services
 from backend.testing import servers
-from backend.testing.fixtures import make_settings, signup
+from backend.testing.fixtures import DAPR_DELIVERY, make_settings, signup
 from services.audit.tests.conftest import eventually, task_event
 
 
@@ -67,7 +67,7 @@ async def test_dapr_deliveries_are_recorded_and_answered(own_database_url, redis
 
             alice = await signup(client)
             event = task_event(user_id=alice.id)
-            headers = {"content-type": "application/cloudevents+json"}
+            headers = DAPR_DELIVERY
             for _ in range(2):  # at least once: the second delivery is a duplicate
                 answer = await client.post("/events/audit/task-events", json=event, headers=headers)
                 assert answer.json() == {"status": "SUCCESS"}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.app import create_app, load_services
-from backend.testing.fixtures import make_settings
+from backend.testing.fixtures import DAPR_DELIVERY, make_settings
 from services.audit.tests.conftest import eventually, task_event
 
 
@@ -36,7 +36,7 @@ async def test_the_audit_service_runs_as_its_role(audit_app, alice, client):
         answer = await audit.post(
             "/events/audit/task-events",
             json=event,
-            headers={"content-type": "application/cloudevents+json"},
+            headers=DAPR_DELIVERY,
         )
         assert answer.json() == {"status": "SUCCESS"}
 

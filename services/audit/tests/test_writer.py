@@ -12,6 +12,7 @@ import pytest
 
 from backend.platform.events.dispatch import dispatch
 from backend.platform.events.subscriptions import Delivery, Outcome
+from backend.testing.fixtures import AUDIT_KEY
 from services.audit.records import record_from_event
 from services.audit.subscriptions import SUBSCRIPTIONS
 from services.audit.tests.conftest import stored, task_event
@@ -95,7 +96,9 @@ async def test_one_record_the_database_refuses_does_not_sink_its_batch(audit, db
 
 
 async def test_an_unreachable_database_means_retry_not_loss(audit):
-    audit.runtime._audit_writer = AuditWriter("postgresql://nobody@127.0.0.1:1/none")
+    audit.runtime._audit_writer = AuditWriter(
+        "postgresql://nobody@127.0.0.1:1/none", key=AUDIT_KEY.encode()
+    )
     subscription = SUBSCRIPTIONS[0]
     delivery = Delivery(
         event=task_event(user_id=str(uuid.uuid4())), topic="task-events", runtime=audit.runtime

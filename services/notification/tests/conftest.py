@@ -21,7 +21,7 @@ import uvicorn
 
 from backend.app import create_app, load_services
 from backend.platform.events.cloudevent import make_cloudevent
-from backend.testing.fixtures import TEST_SECRET
+from backend.testing.fixtures import APP_TOKEN, DAPR_DELIVERY, TEST_SECRET
 from services.notification.settings import NotificationSettings
 
 STREAM = "/api/v1/notifications/stream"
@@ -33,6 +33,7 @@ def notify_settings(database_url: str, redis_url: str, **overrides: Any) -> Noti
         "database_url": database_url,
         "redis_url": redis_url,
         "jwt_secret": TEST_SECRET,
+        "app_api_token": APP_TOKEN,
         "log_level": "WARNING",
         "event_transport": "dapr",
         "notify_heartbeat_seconds": 30,
@@ -184,7 +185,7 @@ async def deliver(server: Server, event: dict[str, Any], route: str = TASK_ROUTE
         response = await client.post(
             route,
             content=json.dumps(event),
-            headers={"content-type": "application/cloudevents+json"},
+            headers=DAPR_DELIVERY,
         )
     assert response.status_code == 200, response.text
     return response.json()["status"]

@@ -112,8 +112,9 @@ async def test_a_failed_invocation_is_retried_later_and_still_creates_one(dapr_m
     assert len(page.json()["items"]) == 1
 
 
-async def test_the_api_accepts_the_dapr_app_token_and_refuses_others(dapr_mode, rdb):
-    client, _, _ = dapr_mode
+async def test_the_internal_endpoint_takes_its_own_secret_not_the_app_token(dapr_mode, rdb):
+    """Before: the app token every sidecar holds opened the internal endpoint too."""
+    client, _, runtime = dapr_mode
     account, task, _ = await completed_event(client, rdb)
     body = {
         "user_id": account.id,
@@ -123,6 +124,24 @@ async def test_the_api_accepts_the_dapr_app_token_and_refuses_others(dapr_mode, 
         "idempotency_key": f"{task['series_id']}:by-hand",
     }
     url = "/internal/v1/occurrences"
-    assert (await client.post(url, json=body, headers={"dapr-api-token": "x"})).status_code == 401
-    ok = await client.post(url, json=body, headers={"dapr-api-token": APP_TOKEN})
+    secret = runtime.settings.internal_secret.get_secret_value()
+    for refused in ({"dapr-api-token": APP_TOKEN}, {"x-internal-token": "x"}, {}):
+        assert (await client.post(url, json=body, headers=refused)).status_code == 401, refused
+    ok = await client.post(url, json=body, headers={"x-internal-token": secret})
     assert ok.status_code == 201 and ok.json()["task"]["due_at"] == "2031-05-31T10:00:00-04:00"
+
+
+async def test_a_refused_invocation_is_reported_at_start_up_and_fails_readiness(dapr_mode):
+    """Before: a wrong token only showed as every completion retried, silently, forever."""
+    _, sidecar, runtime = dapr_mode
+    sidecar.api_token = "not-what-we-send"
+    await asyncio.wait_for(recurring_client.check_invocation(runtime), 5)
+    check = runtime.readiness_checks["occurrence_invocation"]
+    with pytest.raises(RuntimeError, match=r"refused this service \(401\).*DAPR_API_TOKEN"):
+        await check(runtime)
+
+
+async def test_an_accepted_invocation_keeps_the_service_ready(dapr_mode):
+    _, _, runtime = dapr_mode
+    await asyncio.wait_for(recurring_client.check_invocation(runtime), 5)
+    await runtime.readiness_checks["occurrence_invocation"](runtime)
