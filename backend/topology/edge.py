@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from backend.platform.edge import is_public
+
 # Checked in order; the first match names the service (the ingress's rules, same order).
 ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^/api/v1/notifications(/|$)"), "notification"),
@@ -21,8 +23,6 @@ ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^/api/v1/tasks/[^/]+/reminders(/|$)"), "reminder"),
     (re.compile(r"^/"), "api"),
 )
-# Never served at the edge: the sidecars' and Prometheus's paths.
-PRIVATE = re.compile(r"^/(events|internal|dapr|metrics)(/|$)")
 _HOP_BY_HOP = {
     b"connection",
     b"keep-alive",
@@ -37,7 +37,9 @@ _REQUEST_ONLY = {b"host", b"content-length"}  # httpx sets both for the upstream
 
 
 def service_for(path: str) -> str | None:
-    if PRIVATE.match(path):
+    """The service that answers a public path; None for a path the edge does not serve
+    (what is public is decided in one place for every edge: backend/platform/edge.py)."""
+    if not is_public(path):
         return None
     return next(service for pattern, service in ROUTES if pattern.match(path))
 

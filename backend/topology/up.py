@@ -32,17 +32,13 @@ from backend.launcher import (
     CommandError,
     available_services,
     done,
+    embedded_servers,
     ensure_port_free,
     migrate,
     public_url,
     step,
 )
-from backend.platform.embedded import (
-    DataDirectory,
-    EmbeddedPostgres,
-    EmbeddedRedis,
-    EmbeddedServerError,
-)
+from backend.platform.embedded import DataDirectory
 from backend.platform.embedded.process import spawn
 from backend.platform.events.cloudevent import REMINDERS, TASK_EVENTS
 from backend.platform.settings import Settings
@@ -135,35 +131,6 @@ class Supervised:
 
 
 @dataclass
-class EmbeddedServer:
-    """An embedded PostgreSQL or Redis, started again (same data, same URL) if it dies."""
-
-    name: str
-    server: EmbeddedPostgres | EmbeddedRedis
-    down_since: float | None = None
-
-    def check(self) -> None:
-        process = self.server.process
-        if process is None or process.poll() is None:
-            return
-        now = time.monotonic()
-        if self.down_since is None:
-            self.down_since = now
-            print(f"! {self.name} exited; restarting it", file=sys.stderr, flush=True)
-        try:
-            self.server.start()
-        except EmbeddedServerError as exc:
-            print(f"! {self.name} could not restart yet: {exc}", file=sys.stderr, flush=True)
-            return
-        print(
-            f"▸ {self.name} restarted after {now - self.down_since:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
-        self.down_since = None
-
-
-@dataclass
 class ServiceProcess:
     name: str
     port: int
@@ -184,7 +151,6 @@ class Topology:
     kafka: KafkaBroker | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     broker: Supervised | None = None
-    embedded: list[EmbeddedServer] = field(default_factory=list)
     app_tokens: dict[str, str] = field(default_factory=dict)
     dapr_token: str = ""
 
@@ -217,13 +183,17 @@ class Topology:
         )
         self.logs.mkdir(parents=True, exist_ok=True)
         self.dapr_token = secrets.token_urlsafe(32)
-        internal = settings.internal_secret.get_secret_value() if settings.internal_secret else ""
+
+        def secret(value: SecretStr | None) -> str:
+            return value.get_secret_value() if value is not None else ""
+
         base_env = {
             **os.environ,
             "DATABASE_URL": settings.database_url or "",
             "REDIS_URL": settings.redis_url or "",
             "JWT_SECRET": settings.jwt_key,
-            "INTERNAL_SECRET": internal,
+            "INTERNAL_SECRET": secret(settings.internal_secret),
+            "AUDIT_CHAIN_KEY": secret(settings.audit_chain_key),
             "EVENT_TRANSPORT": "dapr",
             "DAPR_API_TOKEN": self.dapr_token,
             "API_APP_ID": "api",
@@ -289,26 +259,7 @@ class Topology:
             time.sleep(0.2)
         raise TopologyError(f"the {service.name} service did not start; see {service.app.log}")
 
-    def start_embedded(self, settings: Settings) -> Settings:
-        """The settings whose database and Redis exist: embedded ones when no URL is set."""
-        updates: dict[str, object] = {}
-        for name, kind, field_name in (
-            ("PostgreSQL", EmbeddedPostgres, "database_url"),
-            ("Redis", EmbeddedRedis, "redis_url"),
-        ):
-            if getattr(settings, field_name) is not None:
-                continue
-            step(f"starting {name}")
-            clock = time.monotonic()
-            server = kind(self.data.path)
-            self.embedded.append(EmbeddedServer(name, server))
-            updates[field_name] = server.start()
-            done(f"{name} ready", clock)
-        return settings.model_copy(update=updates)
-
     def supervise_once(self) -> None:
-        for embedded in self.embedded:
-            embedded.check()
         if self.broker is not None:
             self.broker.check()
             self.kafka.process = self.broker.process
@@ -336,8 +287,6 @@ class Topology:
             self.broker.stopping = True
         if self.kafka is not None:
             self.kafka.stop()
-        for embedded in reversed(self.embedded):
-            embedded.server.stop()
 
     def banner(self) -> str:
         lines = [f"  logs: {self.logs}"]
@@ -379,35 +328,38 @@ def run_dapr(*, host: str, port: int, data_dir: Path, serve_web: bool) -> int:
                 "data_dir": data.path,
                 "internal_secret": base.internal_secret
                 or SecretStr(data.secret("internal-secret")),
+                "audit_chain_key": base.audit_chain_key
+                or SecretStr(data.secret("audit-chain-key")),
                 "jwt_secret": base.jwt_secret or SecretStr(data.secret("jwt-secret")),
             }
         )
-        settings = topology.start_embedded(configured)
-        migrate(settings.database_url or "")
-        topology.settings = settings
-        topology.start_kafka(installed)
-        topology.start_services(installed, settings)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                topology.edge(), host=host, port=port, log_level="warning", lifespan="on"
+        # embedded PostgreSQL and Redis (unless URLs are set), restarted if they die
+        with embedded_servers(configured, data) as (settings, _):
+            migrate(settings.database_url or "")
+            topology.settings = settings
+            topology.start_kafka(installed)
+            topology.start_services(installed, settings)
+            edge = uvicorn.Server(
+                uvicorn.Config(
+                    topology.edge(), host=host, port=port, log_level="warning", lifespan="on"
+                )
             )
-        )
-        thread = threading.Thread(target=server.run, name="edge", daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise CommandError(f"could not serve on {host}:{port}; see above")
-            time.sleep(0.05)
-        print(topology.banner(), file=sys.stderr, flush=True)
-        try:
-            while True:
-                topology.supervise_once()
-                time.sleep(0.5)
-        except _Stop:
-            print("▸ stopping", file=sys.stderr, flush=True)
-        server.should_exit = True
-        thread.join(15)
-        topology.stop()
+            thread = threading.Thread(target=edge.run, name="edge", daemon=True)
+            thread.start()
+            while not edge.started:
+                if not thread.is_alive():
+                    raise CommandError(f"could not serve on {host}:{port}; see above")
+                time.sleep(0.05)
+            print(topology.banner(), file=sys.stderr, flush=True)
+            try:
+                while True:
+                    topology.supervise_once()
+                    time.sleep(0.5)
+            except _Stop:
+                print("▸ stopping", file=sys.stderr, flush=True)
+            edge.should_exit = True
+            thread.join(15)
+            topology.stop()
         print("✓ stopped", file=sys.stderr)
         return 0
     except _Stop:
