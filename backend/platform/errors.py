@@ -95,6 +95,10 @@ def backing_service_down(exc: BaseException) -> bool:
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True
+        # asyncpg's third way of reporting a lost connection (after the server's FATAL and
+        # the socket's end were read); other InterfaceErrors are misuse, a real 500.
+        if isinstance(seen, asyncpg.InterfaceError) and "connection is closed" in str(seen):
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
 
