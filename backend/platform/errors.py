@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("taskflow.errors")
@@ -141,19 +142,55 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if backing_service_down(exc):
-            log.warning("backing_service_unavailable", path=request.url.path, error=repr(exc))
-            return problem_response(
-                503,
-                "A service TaskFlow depends on is unreachable right now: try again shortly",
-                instance=request.url.path,
-                headers={"Retry-After": "5"},
-            )
-        log.exception("unhandled_error", path=request.url.path)
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+def unexpected_error_response(path: str, exc: Exception) -> JSONResponse:
+    """A 503 when a backing service is unreachable, otherwise a logged 500; a problem either way."""
+    if backing_service_down(exc):
+        log.warning("backing_service_unavailable", path=path, error=repr(exc))
         return problem_response(
-            500,
-            "Something went wrong on our side; the request id in X-Request-ID helps us find it.",
-            instance=request.url.path,
+            503,
+            "A service TaskFlow depends on is unreachable right now: try again shortly",
+            instance=path,
+            headers={"Retry-After": "5"},
         )
+    log.error("unhandled_error", path=path, exc_info=exc)
+    return problem_response(
+        500,
+        "Something went wrong on our side; the request id in X-Request-ID helps us find it.",
+        instance=path,
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with a problem response, and stops it there.
+
+    An `exception_handler(Exception)` runs in Starlette's outermost ServerErrorMiddleware,
+    which sends the handler's response and then re-raises, so the server dropped the client's
+    keep-alive connection after every 500 or 503. Caught here, the exception ends with its
+    response: the connection stays open for the client's next request. (When the response had
+    already started there is nothing to answer with: the exception goes on to the server.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = unexpected_error_response(scope.get("path", ""), exc)
+            await response(scope, receive, send)

@@ -26,26 +26,15 @@ async def resolve_tags(
     session: AsyncSession, *, user_id: uuid.UUID, names: Sequence[str]
 ) -> list[Tag]:
     """The user's tags with these names (case-insensitive), creating the missing ones."""
-    wanted: dict[str, str] = {}
-    for name in names:
-        wanted.setdefault(name.lower(), name)
-    if not wanted:
+    from backend.platform.db import raw_connection
+    from backend.tasks.sql import resolve_tag_refs
+
+    refs = await resolve_tag_refs(await raw_connection(session), user_id=user_id, names=list(names))
+    if not refs:
         return []
-    await session.execute(
-        insert(Tag)
-        .values(
-            [
-                {"id": uuid.uuid4(), "user_id": user_id, "name": name, "color": default_color(name)}
-                for name in wanted.values()
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[Tag.user_id, func.lower(Tag.name)])
-    )
-    rows = await session.scalars(
-        select(Tag).where(Tag.user_id == user_id, func.lower(Tag.name).in_(wanted.keys()))
-    )
-    by_name = {tag.name.lower(): tag for tag in rows}
-    return [by_name[key] for key in wanted]
+    rows = await session.scalars(select(Tag).where(Tag.id.in_([ref.id for ref in refs])))
+    by_id = {tag.id: tag for tag in rows}
+    return [by_id[ref.id] for ref in refs]
 
 
 async def list_tags(session: AsyncSession, *, user_id: uuid.UUID) -> list[tuple[Tag, int]]:

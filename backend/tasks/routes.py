@@ -6,10 +6,10 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import AwareDatetime
 
 from backend.platform.deps import PrincipalDep, RuntimeDep, SessionDep
 from backend.platform.responses import json_response
+from backend.platform.text import Moment, Text
 from backend.tasks import service
 from backend.tasks.models import Task
 from backend.tasks.query import TaskFilter, list_tasks
@@ -62,15 +62,15 @@ def _read(task: Any, *, status_code: int = 200, headers: dict[str, str] | None =
 async def list_(
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Text | None, Query(max_length=200)] = None,
     status: Status | None = None,
     priority: Annotated[list[Priority], Query()] = [],  # noqa: B006
-    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
-    due_before: AwareDatetime | None = None,
-    due_after: AwareDatetime | None = None,
+    tag: Annotated[list[Text], Query(max_length=20)] = [],  # noqa: B006
+    due_before: Moment | None = None,
+    due_after: Moment | None = None,
     sort: SortKey = "-created_at",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: Annotated[Text | None, Query(max_length=1000)] = None,
     deleted: bool = False,
 ) -> Response:
     filters = TaskFilter(

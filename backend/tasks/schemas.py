@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 
+from backend.platform.text import Moment, Text, text
 from backend.tasks.models import PRIORITIES
 from backend.tasks.recurrence import RecurrenceError, normalize_rrule
 
 Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["pending", "completed"]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Title = text(strip_whitespace=True, min_length=1, max_length=500)
+Description = text(max_length=10_000)
+TagName = text(strip_whitespace=True, min_length=1, max_length=50)
 MAX_REMINDERS = 10
 MAX_TAGS = 20
 _ZONES = frozenset(available_timezones())
@@ -49,7 +48,7 @@ class ReminderIn(_Strict):
     """Either `offset_minutes` before the due time, or an absolute `at`."""
 
     offset_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 365)
-    at: AwareDatetime | None = None
+    at: Moment | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReminderIn:
@@ -65,7 +64,7 @@ class ReminderRead(BaseModel):
 
 
 class RecurrenceIn(_Strict):
-    rrule: str = Field(min_length=1, max_length=500)
+    rrule: Text = Field(min_length=1, max_length=500)
     from_: Literal["due", "completion"] = Field(default="due", alias="from")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -91,9 +90,9 @@ class _TaskFields(_Strict):
     description: Description = ""
     priority: Priority = "medium"
     tags: list[TagName] = Field(default_factory=list, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
     all_day: bool = False
-    timezone: str | None = None
+    timezone: Text | None = None
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
     recurrence: RecurrenceIn | None = None
 
@@ -120,9 +119,9 @@ class TaskUpdate(_Strict):
     description: Description | None = None
     priority: Priority | None = None
     tags: list[TagName] | None = Field(default=None, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
     all_day: bool | None = None
-    timezone: str | None = None
+    timezone: Text | None = None
     reminders: list[ReminderIn] | None = Field(default=None, max_length=MAX_REMINDERS)
     recurrence: RecurrenceIn | None = None
 

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from backend.platform.deps import PrincipalDep, SessionDep
 from backend.platform.errors import Problem
 from backend.platform.events.cloudevent import EventType
+from backend.platform.text import Moment, Text
 from services.audit.metrics import VERIFY_FAILURES
 from services.audit.queries import TrailFilter, task_history, trail, verify_trail
 
@@ -20,7 +21,7 @@ log = structlog.get_logger("taskflow.audit")
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 Limit = Annotated[int, Query(ge=1, le=200, description="entries per page (1 to 200)")]
-Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
+Cursor = Annotated[Text | None, Query(max_length=200, description="next_cursor of the last page")]
 TYPES = {str(t) for t in EventType}
 
 
@@ -96,10 +97,10 @@ async def task_trail(
 async def user_trail(
     principal: PrincipalDep,
     session: SessionDep,
-    type: Annotated[list[str], Query(max_length=10, description="event type; repeatable")] = [],  # noqa: B006
+    type: Annotated[list[Text], Query(max_length=10, description="event type; repeatable")] = [],  # noqa: B006
     task_id: uuid.UUID | None = None,
-    from_: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    to: AwareDatetime | None = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Moment | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:

@@ -3,6 +3,8 @@ filters and pages, and nobody else's entries."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -175,3 +177,16 @@ async def test_a_reminder_shows_in_the_trail(audit_client, db, audit):
     assert items[0]["summary"] == 'Reminder sent for "Call mum"'
     assert items[0]["actor"] == {"kind": "system", "id": "reminder"}
     assert items[0]["details"]["fire_at"] == "2026-11-24T09:45:00Z"
+
+
+async def test_a_bad_type_or_a_cursor_past_a_bigint_is_a_4xx_not_a_500(client, audit_client):
+    alice = await signup(client)
+    listed = await audit_client.get(
+        "/api/v1/audit", params={"type": "a\x00"}, headers=alice.headers
+    )
+    assert listed.status_code == 422 and listed.json()["detail"].startswith("type.0:")
+    cursor = base64.urlsafe_b64encode(json.dumps(["user", 2**70]).encode()).decode()
+    listed = await audit_client.get(
+        "/api/v1/audit", params={"cursor": cursor}, headers=alice.headers
+    )
+    assert listed.status_code == 400 and listed.json()["detail"].startswith("cursor:")
