@@ -23,6 +23,7 @@ from backend.platform.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
+from backend.platform.openapi import install_openapi
 from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
@@ -134,6 +135,7 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health_router)
     for spec in services:
         for router in spec.routers:

@@ -10,6 +10,7 @@ from backend.accounts.models import User
 from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
 from backend.platform.auth import SESSION_COOKIE, issue_token, revoke
 from backend.platform.deps import PrincipalDep, RedisDep, SessionDep, SettingsDep
+from backend.platform.openapi import problems
 from backend.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -48,7 +49,7 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/signup", status_code=201, response_model=TokenOut)
+@router.post("/signup", status_code=201, response_model=TokenOut, responses=problems(409, 429))
 async def signup(
     data: SignupIn,
     request: Request,
@@ -62,7 +63,7 @@ async def signup(
     return _signed_in(user, response, settings)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, responses=problems(401, 429))
 async def login(
     data: LoginIn,
     request: Request,

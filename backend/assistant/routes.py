@@ -20,6 +20,7 @@ from backend.assistant.chat import save_turn as _save_turn
 from backend.assistant.models import Conversation
 from backend.platform.deps import PrincipalDep, RedisDep, RuntimeDep, SessionDep, SettingsDep
 from backend.platform.errors import Problem
+from backend.platform.openapi import problems
 from backend.platform.responses import json_response
 from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
@@ -105,7 +106,7 @@ async def _stream(events: AsyncIterator[ChatEvent], runtime: Runtime, turn: Turn
         await _save(runtime, turn)
 
 
-@router.post("")
+@router.post("", responses=problems(404, 429, 502))
 async def chat(
     data: ChatIn,
     request: Request,

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
@@ -104,6 +105,31 @@ def backing_service_down(exc: BaseException) -> bool:
     return False
 
 
+SPA_ROUTE = "web_app"
+"""The name of the web app's catch-all GET route (backend/web.py), which allows no method."""
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers on this path: Starlette's 405 names only the first
+    route that matched the path (`GET /auth/me` said `Allow: GET`, not PATCH), and the web
+    app's catch-all GET turned a wrong method on an API path into a 404. Asked of the routes
+    themselves (included routers too), once per method, only when a request went unrouted."""
+    allowed: set[str] = set()
+    routes = [
+        route
+        for route in request.app.router.routes
+        if getattr(route, "name", None) != SPA_ROUTE and not isinstance(route, Mount)
+    ]
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in routes):
+            allowed.add(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -131,16 +157,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = getattr(exc, "headers", None)
+        routing = exc.status_code == 405 or (exc.status_code == 404 and detail == "Not Found")
+        allowed = allowed_methods(request) if routing else set()
+        if allowed and request.method not in allowed:
+            return problem_response(
+                405,
+                f"{request.method} is not allowed on {request.url.path}: "
+                f"use {', '.join(sorted(allowed))}",
+                instance=request.url.path,
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No route matches {request.url.path}"
-        elif exc.status_code == 405 and detail == "Method Not Allowed":
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem_response(
-            exc.status_code,
-            detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+        return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
     app.add_middleware(UnexpectedErrorMiddleware)
 

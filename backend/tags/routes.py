@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from backend.platform.deps import PrincipalDep, SessionDep
+from backend.platform.openapi import problems
 from backend.platform.text import Text
 from backend.tags import service
 from backend.tags.models import Tag
@@ -27,6 +28,7 @@ OwnedTag = Annotated[Tag, Depends(owned_tag)]
     "",
     response_model=list[TagWithCount],
     responses={
+        **problems(400),
         200: {
             "headers": {
                 "Link": {
@@ -34,7 +36,7 @@ OwnedTag = Annotated[Tag, Depends(owned_tag)]
                     "schema": {"type": "string"},
                 }
             }
-        }
+        },
     },
 )
 async def list_tags(
@@ -60,14 +62,14 @@ async def list_tags(
     ]
 
 
-@router.post("", status_code=201, response_model=TagRead)
+@router.post("", status_code=201, response_model=TagRead, responses=problems(409))
 async def create_tag(data: TagCreate, principal: PrincipalDep, session: SessionDep) -> Tag:
     return await service.create_tag(
         session, user_id=principal.user_id, name=data.name, color=data.color
     )
 
 
-@router.patch("/{tag_id}", response_model=TagRead)
+@router.patch("/{tag_id}", response_model=TagRead, responses=problems(409))
 async def update_tag(data: TagUpdate, tag: OwnedTag, session: SessionDep) -> Tag:
     return await service.update_tag(session, tag=tag, name=data.name, color=data.color)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.platform.deps import PrincipalDep, RuntimeDep, SessionDep
+from backend.platform.openapi import problems
 from services.reminder.schedule import Schedule
 from services.reminder.settings import load_settings
 from services.reminder.snooze import snooze_task
@@ -30,7 +31,12 @@ class SnoozeRead(BaseModel):
     fire_at: datetime
 
 
-@router.post("/{task_id}/reminders/snooze", status_code=201, response_model=SnoozeRead)
+@router.post(
+    "/{task_id}/reminders/snooze",
+    status_code=201,
+    response_model=SnoozeRead,
+    responses=problems(409),
+)
 async def snooze(
     task_id: uuid.UUID,
     body: SnoozeCreate,

@@ -134,8 +134,7 @@ async def test_bad_input_gets_a_clear_4xx(audit_client, db, audit):
         )
     ).json()
     cases = [
-        ("/api/v1/audit", {"type": "task.exploded"}, 400),
-        ("/api/v1/audit", {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, 400),
+        ("/api/v1/audit", {"type": "task.exploded"}, 422),  # an enum in the OpenAPI document
         ("/api/v1/audit", {"from": "2026-01-01T00:00:00"}, 422),
         ("/api/v1/audit", {"from": "soon"}, 422),
         ("/api/v1/audit", {"limit": 0}, 422),
@@ -151,6 +150,10 @@ async def test_bad_input_gets_a_clear_4xx(audit_client, db, audit):
         response = await audit_client.get(path, params=params, headers=alice.headers)
         assert response.status_code == status, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+    # A range with nothing in it is an empty page, as any filter that matches nothing.
+    empty = {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
+    response = await audit_client.get("/api/v1/audit", params=empty, headers=alice.headers)
+    assert response.status_code == 200 and response.json() == {"items": [], "next_cursor": None}
 
 
 async def test_a_reminder_shows_in_the_trail(audit_client, db, audit):
