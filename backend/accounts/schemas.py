@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from backend.platform.text import Text, text
-from backend.tasks.schemas import check_timezone
+from backend.platform.text import Text, text, whole_number
+from backend.tasks.schemas import Zone, check_timezone
 
 Name = text(strip_whitespace=True, min_length=1, max_length=200)
 TokenName = text(strip_whitespace=True, min_length=1, max_length=100)
@@ -29,7 +29,7 @@ class SignupIn(BaseModel):
     email: EmailStr = Field(max_length=320)
     password: Text = Field(min_length=8, max_length=256)
     name: Name
-    timezone: Text = "UTC"
+    timezone: Zone = "UTC"
 
     @field_validator("timezone")
     @classmethod
@@ -48,7 +48,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    timezone: Text | None = None
+    timezone: Zone | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -67,7 +67,7 @@ class PersonalTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: TokenName
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
+    expires_in_days: whole_number(ge=1, le=3650) | None = None
     """Days until the token stops working; omitted or null: it works until revoked."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from backend.platform.errors import PROBLEM_JSON
 
@@ -57,10 +57,10 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
-def _derived(route: APIRoute) -> set[int]:
+def _derived(dependant: Dependant) -> set[int]:
     from backend.platform.deps import get_principal
 
-    dependants = list(_dependants(route.dependant))
+    dependants = list(_dependants(dependant))
     statuses = {500, 503}
     if any(d.call is get_principal for d in dependants):
         statuses.add(401)
@@ -69,7 +69,7 @@ def _derived(route: APIRoute) -> set[int]:
     if any(d.path_params or d.query_params or d.header_params for d in dependants):
         statuses.add(422)
     if any(d.body_params for d in dependants):
-        statuses.update({413, 422})
+        statuses.update({400, 413, 422})  # 400: a body that is not JSON at all
     return statuses
 
 
@@ -94,13 +94,15 @@ def install_openapi(app: FastAPI) -> None:
                 routes=app.routes,
             )
             paths = document.get("paths", {})
-            for route in app.routes:
-                if not (isinstance(route, APIRoute) and route.include_in_schema):
+            # Included routers stay nested in app.routes (FastAPI >= 0.16x): walk their routes
+            # as get_openapi does.
+            for route in iter_route_contexts(app.routes):
+                if not isinstance(route.original_route, APIRoute):
                     continue
-                for method in route.methods:
+                for method in route.methods or ():
                     operation = paths.get(route.path_format, {}).get(method.lower())
                     if operation is not None:
-                        _document(operation, _derived(route))
+                        _document(operation, _derived(route.dependant))
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)

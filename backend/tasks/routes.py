@@ -27,7 +27,10 @@ from backend.tasks.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", min_length=1, description="the task's version (its ETag), or *"),
+]
 
 
 async def owned_task(task_id: uuid.UUID, principal: PrincipalDep, session: SessionDep) -> Task:
