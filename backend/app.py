@@ -21,6 +21,7 @@ from backend.platform.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
+from backend.platform.openapi import install_openapi
 from backend.platform.runtime import Runtime
 from backend.platform.service import ServiceSpec
 from backend.platform.settings import Settings
@@ -111,6 +112,7 @@ def create_app(
     )
     install_error_handlers(app)
     mount_api_docs(app)
+    install_openapi(app)
     app.include_router(health_router)
     for spec in services:
         for router in spec.routers:

@@ -21,6 +21,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from backend.platform.errors import SPA_ROUTE
 from backend.platform.web_security import page_csp
 
 DEFAULT_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -81,7 +82,7 @@ def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
         assets = HashedAssets(directory=dist / "assets")
         app.mount("/assets", assets, name="assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, name=SPA_ROUTE)
     async def web_app(path: str, request: Request) -> Response:
         if request.url.path.startswith(_NOT_SPA):
             raise StarletteHTTPException(404)

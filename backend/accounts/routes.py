@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from backend.accounts import service, tokens
+from backend.accounts import service, throttle, tokens
 from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
 from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
 from backend.platform.auth import SESSION_COOKIE, issue_token, revoke
 from backend.platform.deps import PrincipalDep, RedisDep, SessionDep, SettingsDep
+from backend.platform.openapi import problems
 from backend.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -33,19 +34,52 @@ def _signed_in(user: User, response: Response, settings: Settings) -> TokenOut:
     )
 
 
-@router.post("/signup", status_code=201, response_model=TokenOut)
+def _limits(settings: Settings) -> throttle.Limits:
+    return throttle.Limits(
+        per_account_address=settings.login_failures_per_account_address,
+        per_address=settings.login_failures_per_address,
+        per_account=settings.login_failures_per_account,
+        signups_per_hour=settings.signups_per_address_per_hour,
+    )
+
+
+def _address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, uvicorn's
+    --forwarded-allow-ips makes it the forwarded one)."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/signup", status_code=201, response_model=TokenOut, responses=problems(409, 429))
 async def signup(
-    data: SignupIn, response: Response, session: SessionDep, settings: SettingsDep
+    data: SignupIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
 ) -> TokenOut:
+    await throttle.charge_signup(redis, address=_address(request), limits=_limits(settings))
     user = await service.signup(session, data=data)
     return _signed_in(user, response, settings)
 
 
-@router.post("/login", response_model=TokenOut)
+@router.post("/login", response_model=TokenOut, responses=problems(401, 429))
 async def login(
-    data: LoginIn, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep
+    data: LoginIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
 ) -> TokenOut:
-    user = await service.authenticate(session, redis, email=data.email, password=data.password)
+    user = await service.authenticate(
+        session,
+        redis,
+        email=data.email,
+        password=data.password,
+        address=_address(request),
+        limits=_limits(settings),
+    )
     return _signed_in(user, response, settings)
 
 

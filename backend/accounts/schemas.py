@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from backend.tasks.schemas import check_timezone
+from backend.platform.text import Text, text, whole_number
+from backend.tasks.schemas import Zone, check_timezone
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = text(strip_whitespace=True, min_length=1, max_length=200)
+TokenName = text(strip_whitespace=True, min_length=1, max_length=100)
 
 
 class UserRead(BaseModel):
@@ -26,9 +27,9 @@ class SignupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=256)
+    password: Text = Field(min_length=8, max_length=256)
     name: Name
-    timezone: str = "UTC"
+    timezone: Zone = "UTC"
 
     @field_validator("timezone")
     @classmethod
@@ -39,15 +40,15 @@ class SignupIn(BaseModel):
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=256)
+    email: Text = Field(min_length=1, max_length=320)
+    password: Text = Field(min_length=1, max_length=256)
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
-    timezone: str | None = None
+    timezone: Zone | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -65,8 +66,8 @@ class TokenOut(BaseModel):
 class PersonalTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    expires_in_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
+    name: TokenName
+    expires_in_days: whole_number(ge=1, le=3650) | None = None
     """Days until the token stops working; omitted or null: it works until revoked."""
 
 

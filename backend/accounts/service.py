@@ -9,13 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts import throttle
 from backend.accounts.models import User
 from backend.accounts.schemas import SignupIn, UserUpdate
-from backend.platform.auth import email_key, hash_password, verify_password
+from backend.platform.auth import hash_password, verify_password
 from backend.platform.errors import Problem
-
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
 
 async def signup(session: AsyncSession, *, data: SignupIn) -> User:
@@ -44,32 +42,22 @@ async def get_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     return user
 
 
-def _failures_key(email: str) -> str:
-    return f"taskflow:login-failures:{email_key(email)}"
-
-
 async def authenticate(
-    session: AsyncSession, redis: aioredis.Redis, *, email: str, password: str
+    session: AsyncSession,
+    redis: aioredis.Redis,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    limits: throttle.Limits,
 ) -> User:
-    """The user for these credentials; 401 when wrong, 429 after repeated failures."""
-    key = _failures_key(email)
-    failures = int(await redis.get(key) or 0)
-    if failures >= LOGIN_FAILURE_LIMIT:
-        retry_after = max(int(await redis.ttl(key)), 1)
-        raise Problem(
-            429,
-            f"Too many failed sign-ins for this email: try again in {retry_after} seconds",
-            headers={"Retry-After": str(retry_after)},
-        )
+    """The user for these credentials; 401 when wrong, 429 after repeated failures (the
+    attempt is counted before the slow hash: see `throttle`)."""
+    attempt = await throttle.begin_login(redis, email=email, address=address, limits=limits)
     user = await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if not await verify_password(password, user.password_hash if user else None) or user is None:
-        async with redis.pipeline(transaction=True) as pipe:
-            # SET NX EX, then INCR: the window opens at the first failure (6.2 lacks EXPIRE NX).
-            pipe.set(key, 0, ex=LOGIN_FAILURE_WINDOW_SECONDS, nx=True)
-            pipe.incr(key)
-            await pipe.execute()
         raise Problem(401, "Email or password is wrong")
-    await redis.delete(key)
+    await attempt.succeeded()
     return user
 
 

@@ -12,6 +12,7 @@ from backend.accounts.schemas import PersonalTokenCreate, PersonalTokenCreated, 
 from backend.platform.auth import Principal
 from backend.platform.deps import PrincipalDep, SessionDep
 from backend.platform.errors import Problem
+from backend.platform.openapi import problems
 
 router = APIRouter(prefix="/api/v1/auth/tokens", tags=["auth"])
 
@@ -30,7 +31,7 @@ async def signed_in(principal: PrincipalDep) -> Principal:
 SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
-@router.post("", status_code=201, response_model=PersonalTokenCreated)
+@router.post("", status_code=201, response_model=PersonalTokenCreated, responses=problems(403))
 async def create_token(
     data: PersonalTokenCreate, principal: SignedIn, session: SessionDep
 ) -> PersonalTokenCreated:
@@ -43,13 +44,13 @@ async def create_token(
     return PersonalTokenCreated(**PersonalTokenRead.model_validate(row).model_dump(), token=token)
 
 
-@router.get("", response_model=list[PersonalTokenRead])
+@router.get("", response_model=list[PersonalTokenRead], responses=problems(403))
 async def list_tokens(principal: SignedIn, session: SessionDep) -> list[PersonalTokenRead]:
     rows = await tokens.list_tokens(session, user_id=principal.user_id)
     return [PersonalTokenRead.model_validate(row) for row in rows]
 
 
-@router.delete("/{token_id}", status_code=204)
+@router.delete("/{token_id}", status_code=204, responses=problems(403))
 async def revoke_token(token_id: uuid.UUID, principal: SignedIn, session: SessionDep) -> Response:
     await tokens.revoke_token(session, user_id=principal.user_id, token_id=token_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ import anyio
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from backend.assistant.chat import ChatEvent, Turn, conversation_history, open_turn, run_turn
@@ -20,9 +20,13 @@ from backend.assistant.chat import save_turn as _save_turn
 from backend.assistant.models import Conversation
 from backend.platform.deps import PrincipalDep, RedisDep, RuntimeDep, SessionDep, SettingsDep
 from backend.platform.errors import Problem
+from backend.platform.openapi import problems
 from backend.platform.responses import json_response
 from backend.platform.runtime import Runtime
 from backend.platform.settings import Settings
+from backend.platform.text import text
+
+ChatMessage = text(strip_whitespace=True, min_length=1, max_length=4000)
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 
@@ -35,7 +39,7 @@ NOT_CONFIGURED = (
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    message: ChatMessage
     conversation_id: uuid.UUID | None = None
 
 
@@ -102,7 +106,7 @@ async def _stream(events: AsyncIterator[ChatEvent], runtime: Runtime, turn: Turn
         await _save(runtime, turn)
 
 
-@router.post("")
+@router.post("", responses=problems(404, 429, 502))
 async def chat(
     data: ChatIn,
     request: Request,

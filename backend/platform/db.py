@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -49,7 +50,7 @@ def make_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     }
     # No overflow: connections opened past the pool are closed again on return, and opening
     # one (TLS attempt, auth, SQLAlchemy's type set-up) costs far more than waiting for one.
-    return create_async_engine(
+    engine = create_async_engine(
         url.difference_update_query(server_settings),
         pool_size=pool_size,
         max_overflow=0,
@@ -57,6 +58,18 @@ def make_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_recycle=1800,
         connect_args={"server_settings": server_settings} if server_settings else {},
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: object, record: object, proxy: object) -> None:
+    """A pooled connection whose server side already went away (a restart, a terminated
+    backend, a network drop noticed while it sat idle) is never handed out: asyncpg would
+    answer its first statement with `InterfaceError: connection is closed`. Raising
+    DisconnectionError makes the pool discard it and check out another (a fresh one if need
+    be); costs one attribute read per checkout, unlike a pre-ping round trip."""
+    if dbapi_connection.driver_connection.is_closed():  # type: ignore[attr-defined]
+        raise DisconnectionError("the pooled connection was closed by the server")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

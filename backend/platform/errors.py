@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("taskflow.errors")
@@ -95,8 +97,37 @@ def backing_service_down(exc: BaseException) -> bool:
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True
+        # asyncpg's third way of reporting a lost connection (after the server's FATAL and
+        # the socket's end were read); other InterfaceErrors are misuse, a real 500.
+        if isinstance(seen, asyncpg.InterfaceError) and "connection is closed" in str(seen):
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+SPA_ROUTE = "web_app"
+"""The name of the web app's catch-all GET route (backend/web.py), which allows no method."""
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers on this path: Starlette's 405 names only the first
+    route that matched the path (`GET /auth/me` said `Allow: GET`, not PATCH), and the web
+    app's catch-all GET turned a wrong method on an API path into a 404. Asked of the routes
+    themselves (included routers too), once per method, only when a request went unrouted."""
+    allowed: set[str] = set()
+    routes = [
+        route
+        for route in request.app.router.routes
+        if getattr(route, "name", None) != SPA_ROUTE and not isinstance(route, Mount)
+    ]
+    for method in _METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in routes):
+            allowed.add(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -126,30 +157,70 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = getattr(exc, "headers", None)
+        routing = exc.status_code == 405 or (exc.status_code == 404 and detail == "Not Found")
+        allowed = allowed_methods(request) if routing else set()
+        if allowed and request.method not in allowed:
+            return problem_response(
+                405,
+                f"{request.method} is not allowed on {request.url.path}: "
+                f"use {', '.join(sorted(allowed))}",
+                instance=request.url.path,
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No route matches {request.url.path}"
-        elif exc.status_code == 405 and detail == "Method Not Allowed":
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem_response(
-            exc.status_code,
-            detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+        return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if backing_service_down(exc):
-            log.warning("backing_service_unavailable", path=request.url.path, error=repr(exc))
-            return problem_response(
-                503,
-                "A service TaskFlow depends on is unreachable right now: try again shortly",
-                instance=request.url.path,
-                headers={"Retry-After": "5"},
-            )
-        log.exception("unhandled_error", path=request.url.path)
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+def unexpected_error_response(path: str, exc: Exception) -> JSONResponse:
+    """A 503 when a backing service is unreachable, otherwise a logged 500; a problem either way."""
+    if backing_service_down(exc):
+        log.warning("backing_service_unavailable", path=path, error=repr(exc))
         return problem_response(
-            500,
-            "Something went wrong on our side; the request id in X-Request-ID helps us find it.",
-            instance=request.url.path,
+            503,
+            "A service TaskFlow depends on is unreachable right now: try again shortly",
+            instance=path,
+            headers={"Retry-After": "5"},
         )
+    log.error("unhandled_error", path=path, exc_info=exc)
+    return problem_response(
+        500,
+        "Something went wrong on our side; the request id in X-Request-ID helps us find it.",
+        instance=path,
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with a problem response, and stops it there.
+
+    An `exception_handler(Exception)` runs in Starlette's outermost ServerErrorMiddleware,
+    which sends the handler's response and then re-raises, so the server dropped the client's
+    keep-alive connection after every 500 or 503. Caught here, the exception ends with its
+    response: the connection stays open for the client's next request. (When the response had
+    already started there is nothing to answer with: the exception goes on to the server.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise
+            response = unexpected_error_response(scope.get("path", ""), exc)
+            await response(scope, receive, send)

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     """Model calls one chat message may take (each tool round is one more)."""
     chat_messages_per_minute: int = Field(default=20, ge=1)
 
+    login_failures_per_account_address: int = Field(default=5, ge=1)
+    """Failed sign-ins one client address may make on one account per 15 minutes."""
+    login_failures_per_address: int = Field(default=20, ge=1)
+    """Failed sign-ins one client address may make per 15 minutes, whatever the account."""
+    login_failures_per_account: int = Field(default=50, ge=1)
+    """Failed sign-ins on one account per 15 minutes from addresses it never signed in from."""
+    signups_per_address_per_hour: int = Field(default=10, ge=1)
+
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str | None = None
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.platform.errors import Problem
+from backend.platform.text import Moment
 from backend.tasks.models import PRIORITIES, Task
 from backend.tasks.schemas import MAX_REMINDERS, RecurrenceIn, ReminderIn, TaskCreate
 from backend.tasks.service import create_task
@@ -24,7 +25,7 @@ class OccurrenceCreate(BaseModel):
 
     user_id: uuid.UUID
     source_task_id: uuid.UUID
-    due_at: AwareDatetime
+    due_at: Moment
     index: int = Field(ge=1, le=1_000_000)
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
     idempotency_key: str = Field(min_length=1, max_length=200)

@@ -12,9 +12,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from backend.platform.errors import Problem
+from backend.platform.text import check_text
 from backend.tasks.models import PRIORITIES
 from backend.tasks.schemas import task_payload
-from backend.tasks.sql import Database, PageQuery, fetch_page, page_sql
+from backend.tasks.sql import SORTS, Database, PageQuery, fetch_page, page_sql
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,20 +38,36 @@ def encode_cursor(sort: str, value: Any, task_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _sort_value(sort: str, value: Any) -> Any:
+    """The cursor's sort value if it has the type its sort compares (a hand-made cursor with
+    another type reached PostgreSQL as a wrong parameter: a 500); ValueError otherwise."""
+    kind = SORTS.get(sort.lstrip("-"), SORTS["created_at"])[2]
+    if kind == "timestamptz":
+        return datetime.fromisoformat(value["t"])  # naive: asyncpg's ±infinity
+    if kind == "int" and type(value) is int and -(2**31) <= value < 2**31:
+        return value
+    if kind == "text" and isinstance(value, str):
+        return check_text(value)
+    raise ValueError(f"not a {kind} value")
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, task_id = json.loads(raw)
-        if isinstance(value, dict):
-            value = datetime.fromisoformat(value["t"])
         parsed_id = uuid.UUID(task_id)
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+    except (ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError):
         raise Problem(
             400, "cursor: not a cursor this API returned; start again without it"
         ) from None
     if cursor_sort != sort:
         raise Problem(400, "cursor: it belongs to a different sort; start again without it")
-    return value, parsed_id
+    try:
+        return _sort_value(sort, value), parsed_id
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        raise Problem(
+            400, "cursor: not a cursor this API returned; start again without it"
+        ) from None
 
 
 def _search_query(text: str) -> str | None:
@@ -68,7 +85,7 @@ def _page_query(user_id: uuid.UUID, f: TaskFilter) -> PageQuery:
         priorities=[PRIORITIES.index(p) for p in f.priorities],
         due_before=f.due_before,
         due_after=f.due_after,
-        tags=list(dict.fromkeys(t.lower() for t in f.tags)),
+        tags=list(dict.fromkeys(f.tags)),  # folded by PostgreSQL's lower(), as tags are stored
         tsquery=_search_query(f.q) if f.q else None,
     )
 

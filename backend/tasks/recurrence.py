@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from dateutil.rrule import rrulestr
 
+from backend.platform.text import EARLIEST_YEAR, LATEST_YEAR
+
 SHORTHANDS = {
     "daily": "FREQ=DAILY",
     "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
@@ -19,6 +21,7 @@ _EVERY_N = re.compile(r"^every\s+(\d{1,3})\s+(day|week|month|year)s?$")
 _UNIT_FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
 ALLOWED_FREQ = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 _FORBIDDEN_PARTS = {"DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND"}
+MAX_INTERVAL = 1000
 # A window of the last Gregorian years without a century leap exception: 50 years hold every
 # (leap year, weekday of 1 January) combination, so a rule with no day in it has none ever.
 _PROBE_START = datetime(9950, 1, 1)
@@ -58,6 +61,7 @@ def normalize_rrule(rule: str) -> str:
         )
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError("rrule may set COUNT or UNTIL, not both")
+    _check_bounds(parts)
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     # dateutil wants UNTIL and DTSTART both aware or both naive.
     aware = parts.get("UNTIL", "").endswith("Z")
@@ -67,6 +71,15 @@ def normalize_rrule(rule: str) -> str:
         raise RecurrenceError(f"rrule is not valid RFC 5545: {exc}") from None
     _check_occurs(parts)
     return canonical
+
+
+def _check_bounds(parts: dict[str, str]) -> None:
+    interval = parts.get("INTERVAL")
+    if interval is not None and not (interval.isdigit() and 1 <= int(interval) <= MAX_INTERVAL):
+        raise RecurrenceError(f"rrule INTERVAL must be a whole number from 1 to {MAX_INTERVAL}")
+    until = parts.get("UNTIL", "")
+    if until and not (until[:4].isdigit() and EARLIEST_YEAR <= int(until[:4]) <= LATEST_YEAR):
+        raise RecurrenceError(f"rrule UNTIL must be in the years {EARLIEST_YEAR} to {LATEST_YEAR}")
 
 
 def _check_occurs(parts: dict[str, str]) -> None:

@@ -9,26 +9,30 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import orjson
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
+    StrictBool,
     field_validator,
     model_validator,
 )
 
+from backend.platform.text import Moment, Text, text, whole_number, zone_name_schema
 from backend.tasks.models import PRIORITIES
 from backend.tasks.recurrence import RecurrenceError, normalize_rrule
 
 Priority = Literal["low", "medium", "high", "urgent"]
 Status = Literal["pending", "completed"]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
-TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Title = text(strip_whitespace=True, min_length=1, max_length=500)
+Description = text(max_length=10_000)
+TagName = text(strip_whitespace=True, min_length=1, max_length=50)
+OffsetMinutes = whole_number(ge=0, le=60 * 24 * 365)
 MAX_REMINDERS = 10
 MAX_TAGS = 20
 _ZONES = frozenset(available_timezones())
+ZONE_NAMES = sorted(_ZONES)
+Zone = Annotated[Text, Field(json_schema_extra=zone_name_schema)]
+"""An IANA time zone name; an enum of them in the OpenAPI document."""
 
 
 def check_timezone(value: str) -> str:
@@ -48,8 +52,8 @@ class _Strict(BaseModel):
 class ReminderIn(_Strict):
     """Either `offset_minutes` before the due time, or an absolute `at`."""
 
-    offset_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 365)
-    at: AwareDatetime | None = None
+    offset_minutes: OffsetMinutes | None = None
+    at: Moment | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReminderIn:
@@ -65,7 +69,7 @@ class ReminderRead(BaseModel):
 
 
 class RecurrenceIn(_Strict):
-    rrule: str = Field(min_length=1, max_length=500)
+    rrule: Text = Field(min_length=1, max_length=500)
     from_: Literal["due", "completion"] = Field(default="due", alias="from")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -91,9 +95,9 @@ class _TaskFields(_Strict):
     description: Description = ""
     priority: Priority = "medium"
     tags: list[TagName] = Field(default_factory=list, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
-    all_day: bool = False
-    timezone: str | None = None
+    due_at: Moment | None = None
+    all_day: StrictBool = False
+    timezone: Zone | None = None
     reminders: list[ReminderIn] = Field(default_factory=list, max_length=MAX_REMINDERS)
     recurrence: RecurrenceIn | None = None
 
@@ -113,16 +117,34 @@ class TaskReplace(_TaskFields):
     title: Title
 
 
+def _without_null(schema: dict[str, Any]) -> None:
+    """The OpenAPI schema of TaskUpdate: the fields that cannot be cleared are not nullable
+    (they are `None` in Python only to tell "not sent" apart)."""
+    for name in _NOT_NULLABLE:
+        field = schema["properties"][name]
+        kept = [s for s in field.pop("anyOf", []) if s.get("type") != "null"]
+        if len(kept) == 1:
+            field.update(kept[0])
+        elif kept:
+            field["anyOf"] = kept
+        field.pop("default", None)
+
+
+_NOT_NULLABLE = ("title", "description", "priority", "tags", "all_day", "timezone", "reminders")
+
+
 class TaskUpdate(_Strict):
     """PATCH: only the fields sent change; `null` clears a nullable field."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_without_null)
 
     title: Title | None = None
     description: Description | None = None
     priority: Priority | None = None
     tags: list[TagName] | None = Field(default=None, max_length=MAX_TAGS)
-    due_at: AwareDatetime | None = None
-    all_day: bool | None = None
-    timezone: str | None = None
+    due_at: Moment | None = None
+    all_day: StrictBool | None = None
+    timezone: Zone | None = None
     reminders: list[ReminderIn] | None = Field(default=None, max_length=MAX_REMINDERS)
     recurrence: RecurrenceIn | None = None
 
@@ -133,15 +155,7 @@ class TaskUpdate(_Strict):
 
     @model_validator(mode="after")
     def _not_nullable(self) -> TaskUpdate:
-        for name in (
-            "title",
-            "description",
-            "priority",
-            "tags",
-            "all_day",
-            "timezone",
-            "reminders",
-        ):
+        for name in _NOT_NULLABLE:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

@@ -57,12 +57,14 @@ async def get_owned_task(
     *,
     user_id: uuid.UUID,
     task_id: uuid.UUID,
-    deleted: bool = False,
+    deleted: bool | None = False,
     for_update: bool = False,
 ) -> Task:
-    """The user's task; 404 when it is missing, someone else's, or (un)deleted unlike asked."""
+    """The user's task; 404 when it is missing, someone else's, or (un)deleted unlike asked
+    (`deleted=None`: either)."""
     query = select(Task).where(Task.id == task_id, Task.user_id == user_id)
-    query = query.where(Task.deleted_at.isnot(None) if deleted else Task.deleted_at.is_(None))
+    if deleted is not None:
+        query = query.where(Task.deleted_at.isnot(None) if deleted else Task.deleted_at.is_(None))
     if for_update:
         query = query.with_for_update()
     task = await session.scalar(query)

@@ -51,7 +51,7 @@ _TAG_NAMES = (
 )
 _HAS_TAG = (
     "EXISTS (SELECT 1 FROM task_tags JOIN tags ON tags.id = task_tags.tag_id "
-    "WHERE task_tags.task_id = tasks.id AND lower(tags.name) = ${})"
+    "WHERE task_tags.task_id = tasks.id AND lower(tags.name) = lower(${}))"
 )
 # sort key -> (ascending expression, descending expression, type of its cursor value).
 # The due-date expressions match the ix_tasks_user_due index (nulls sort last both ways).
@@ -171,7 +171,13 @@ INSERT INTO tags (id, user_id, name, color)
 SELECT id, $1::uuid, name, color FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, name, color)
 ON CONFLICT (user_id, lower(name)) DO NOTHING
 """
-SELECT_TAGS = "SELECT id, name FROM tags WHERE user_id = $1 AND lower(name) = ANY($2::text[])"
+# PostgreSQL's lower() decides which names are the same tag (the unique index uses it), never
+# Python's str.lower(): they differ beyond ASCII (under the C locale lower('Å') is 'Å').
+SELECT_TAGS = """
+SELECT tags.id, tags.name FROM unnest($2::text[]) WITH ORDINALITY AS asked(name, position)
+JOIN tags ON tags.user_id = $1 AND lower(tags.name) = lower(asked.name)
+ORDER BY asked.position
+"""
 
 
 async def resolve_tag_refs(
@@ -192,9 +198,11 @@ async def resolve_tag_refs(
         new,
         [default_color(name) for name in new],
     )
-    rows = await connection.fetch(SELECT_TAGS, user_id, list(wanted))
-    by_name = {row["name"].lower(): TagRef(row["id"], row["name"]) for row in rows}
-    return [by_name[key] for key in wanted]
+    rows = await connection.fetch(SELECT_TAGS, user_id, new)
+    refs: dict[uuid.UUID, TagRef] = {}
+    for row in rows:  # two names PostgreSQL folds together are one tag, in its first place
+        refs.setdefault(row["id"], TagRef(row["id"], row["name"]))
+    return list(refs.values())
 
 
 async def insert_task(

@@ -47,6 +47,10 @@ def make_settings(database_url: str, redis_url: str, **overrides: Any) -> Settin
         "app_api_token": APP_TOKEN,
         "log_level": "WARNING",
         "anthropic_api_key": None,  # never a real key: the chat tests replay recordings
+        # Every test signs up its own accounts from one client address (backend/tests/
+        # test_throttling.py runs an app with the shipped limits).
+        "signups_per_address_per_hour": 1_000_000,
+        "login_failures_per_address": 1_000_000,
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -62,3 +62,14 @@ async def test_openapi_and_docs_are_served(client):
     spec = (await client.get("/openapi.json")).json()
     assert "/api/v1/tasks/{task_id}/complete" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_a_wrong_method_is_a_405_with_every_allowed_method(client, alice):
+    me = await client.delete("/api/v1/auth/me", headers=alice.headers)
+    assert me.status_code == 405
+    assert me.headers["content-type"] == "application/problem+json"
+    assert set(me.headers["allow"].split(", ")) == {"GET", "PATCH"}
+    task = await client.post("/api/v1/tasks/00000000-0000-0000-0000-000000000000/complete/x")
+    assert task.status_code == 404
+    mcp = await client.get("/mcp")
+    assert mcp.status_code == 405 and mcp.headers["allow"] == "POST"

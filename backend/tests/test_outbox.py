@@ -75,7 +75,7 @@ async def test_failed_and_no_op_requests_write_no_event(client, alice, db):
     await client.patch(url, json={"priority": "nope"}, headers=alice.headers)  # 422
     await client.patch(url, json={"title": "x"}, headers=alice.headers)  # no change
     await client.post(f"{url}/reopen", headers=alice.headers)  # already pending
-    await client.post(f"{url}/restore", headers=alice.headers)  # not deleted → 404
+    await client.post(f"{url}/restore", headers=alice.headers)  # not deleted: as it is
     assert len(await events_for(db, task_id)) == 1
     before = await db.fetchval("SELECT count(*) FROM outbox")
     await client.post("/api/v1/tasks", json={"title": ""}, headers=alice.headers)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
+from backend.testing.fixtures import signup
+
 
 async def test_tag_crud(client, alice):
     created = await client.post(
@@ -62,3 +66,28 @@ async def test_concurrent_inline_creation_of_one_tag_makes_one_tag(client, alice
     assert all(r.status_code == 201 for r in responses)
     names = [t["name"] for t in (await client.get("/api/v1/tags", headers=alice.headers)).json()]
     assert names.count("Shared") == 1
+
+
+async def test_tags_come_a_page_at_a_time_with_the_next_in_the_link_header(client, db):
+    user = await signup(client)
+    names = [f"tag-{i:03d}" for i in range(150)] + ["Å", "ä"]
+    await db.execute(
+        "INSERT INTO tags (id, user_id, name, color) "
+        "SELECT gen_random_uuid(), $1, name, '#112233' FROM unnest($2::text[]) AS name",
+        uuid.UUID(user.id),
+        names,
+    )
+    first = await client.get("/api/v1/tags", headers=user.headers)
+    assert first.status_code == 200 and len(first.json()) == 100
+    seen, url = [t["name"] for t in first.json()], first.headers.get("link")
+    while url:
+        assert url.endswith('>; rel="next"')
+        page = await client.get(url[1 : url.index(">")], headers=user.headers)
+        assert page.status_code == 200
+        seen += [t["name"] for t in page.json()]
+        url = page.headers.get("link")
+    assert sorted(seen) == sorted(names) and len(seen) == len(set(seen))
+    small = await client.get("/api/v1/tags", params={"limit": 200}, headers=user.headers)
+    assert len(small.json()) == 152 and "link" not in small.headers
+    bad = await client.get("/api/v1/tags", params={"cursor": "nonsense"}, headers=user.headers)
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("cursor:")

@@ -5,6 +5,7 @@ one did."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
+from backend.platform.errors import backing_service_down
 from backend.tasks import service
 from backend.tasks.schemas import TaskCreate, iso
 
@@ -55,7 +58,7 @@ async def test_a_created_task_and_its_event_match_what_the_orm_path_writes(app, 
     http_event, orm_event = (json.loads(r["event"]) for r in rows)
     assert http_event["data"]["task"] == body
     # Outside a request the ORM path has no request id or trace to carry.
-    assert http_event.keys() - {"traceparent", "correlationid"} == orm_event.keys()
+    assert http_event.keys() - {"traceparent", "traceid", "correlationid"} == orm_event.keys()
     assert http_event["correlationid"] == created.headers["X-Request-ID"]
     assert http_event["data"].keys() == orm_event["data"].keys()
     assert http_event["data"]["actor"] == orm_event["data"]["actor"]
@@ -109,11 +112,25 @@ async def test_a_connection_left_in_a_transaction_is_discarded(app):
     assert all(c is not connection and not c.is_in_transaction() for c in later)
 
 
-async def test_a_lost_connection_is_discarded(app, db):
+async def _until_closed(connection: asyncpg.Connection) -> None:
+    """Wait until asyncpg has read the server's end of `connection` (it does so whenever the
+    event loop runs, not at a moment a test can choose otherwise)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not connection.is_closed():
+        assert loop.time() < deadline, "asyncpg never saw the server close the connection"
+        await asyncio.sleep(0.01)
+
+
+# How asyncpg reports a lost connection depends on how much of the server's goodbye it has
+# read before the next statement: nothing yet (PostgresConnectionError), the FATAL but not the
+# socket's end (InternalClientError), or both (InterfaceError "connection is closed").
+LOST = (asyncpg.PostgresConnectionError, asyncpg.InternalClientError, asyncpg.InterfaceError)
+
+
+async def test_a_connection_lost_during_use_is_discarded(app, db):
     runtime = app.state.runtime
-    # How asyncpg reports it depends on whether it has read the server's FATAL and the
-    # socket's end before the next statement: either way the connection must go.
-    with pytest.raises((asyncpg.PostgresConnectionError, asyncpg.InternalClientError)):
+    with pytest.raises(LOST):
         async with runtime.connection() as connection:
             pid = await connection.fetchval("SELECT pg_backend_pid()")
             await db.execute("SELECT pg_terminate_backend($1)", pid)
@@ -121,6 +138,28 @@ async def test_a_lost_connection_is_discarded(app, db):
     later = await _idle_connections(runtime, runtime.settings.db_pool_size + 1)
     assert all(c is not connection for c in later)
     assert [await c.fetchval("SELECT 1") for c in later[:1]] == [1]
+
+
+async def test_a_connection_lost_while_idle_in_the_pool_is_never_handed_out(app, client, alice, db):
+    runtime = app.state.runtime
+    async with runtime.connection() as connection:
+        pid = await connection.fetchval("SELECT pg_backend_pid()")
+    await db.execute("SELECT pg_terminate_backend($1)", pid)
+    await _until_closed(connection)
+    # The next checkouts (raw and through the ORM) get working connections: no request pays
+    # for the lost one with an error (today's InterfaceError "connection is closed").
+    listed = await client.get("/api/v1/tasks", headers=alice.headers)
+    assert listed.status_code == 200, listed.text
+    later = await _idle_connections(runtime, runtime.settings.db_pool_size + 1)
+    assert all(c is not connection and not c.is_closed() for c in later)
+    async with runtime.sessions() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar() == 1
+
+
+def test_connection_is_closed_is_a_503_not_a_500():
+    lost = asyncpg.InterfaceError("connection is closed")
+    assert backing_service_down(lost)
+    assert not backing_service_down(asyncpg.InterfaceError("another operation is in progress"))
 
 
 async def test_a_connection_level_error_discards_a_connection_that_still_looks_open(app):

@@ -48,6 +48,8 @@ def decode_cursor(cursor: str, scope: str) -> int:
         ) from None
     if cursor_scope != scope or not isinstance(seq, int) or isinstance(seq, bool):
         raise Problem(400, "cursor: it belongs to a different listing; start again without it")
+    if not 0 <= seq < 2**63:  # a bigint: anything else would fail in the database
+        raise Problem(400, "cursor: it belongs to a different listing; start again without it")
     return seq
 
 

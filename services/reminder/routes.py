@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from backend.platform.deps import PrincipalDep, RuntimeDep, SessionDep
+from backend.platform.openapi import problems
+from backend.platform.text import whole_number
 from services.reminder.schedule import Schedule
 from services.reminder.settings import load_settings
 from services.reminder.snooze import snooze_task
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["reminders"])
 class SnoozeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    minutes: Annotated[int, Field(strict=True, ge=1, le=1440)]
+    minutes: whole_number(ge=1, le=1440)
     """Minutes from now (1 to 1440)."""
 
 
@@ -30,7 +31,12 @@ class SnoozeRead(BaseModel):
     fire_at: datetime
 
 
-@router.post("/{task_id}/reminders/snooze", status_code=201, response_model=SnoozeRead)
+@router.post(
+    "/{task_id}/reminders/snooze",
+    status_code=201,
+    response_model=SnoozeRead,
+    responses=problems(409),
+)
 async def snooze(
     task_id: uuid.UUID,
     body: SnoozeCreate,

@@ -160,9 +160,10 @@ class Schedule:
         return None if int(result) < 0 else int(result)
 
     async def add_snooze(
-        self, *, entry: Entry, task_version: int, meta: dict[str, Any], now_ms: int
-    ) -> bool:
-        """Add a one-off reminder; False when a newer task version already finished the task."""
+        self, *, entry: Entry, task_version: int, meta: dict[str, Any], now_ms: int, most: int
+    ) -> int:
+        """Add a one-off reminder: 1 when added, 0 when a newer task version already finished
+        the task, -1 when it already has `most` reminders (snoozes included) waiting to fire."""
         result = await self._snooze(
             keys=[self.key, self.task_key(entry.task_id)],
             args=[
@@ -172,9 +173,10 @@ class Schedule:
                 orjson.dumps(meta).decode(),
                 state_ttl([entry], now_ms),
                 self.channel,
+                most,
             ],
         )
-        return bool(int(result))
+        return int(result)
 
     async def claim(
         self, *, now_ms: int, lease_ms: int, limit: int, horizon_ms: int | None = None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.platform.db import utcnow
 from backend.platform.errors import Problem
-from backend.tasks.schemas import iso, task_payload
+from backend.tasks.schemas import MAX_REMINDERS, iso, task_payload
 from backend.tasks.service import get_owned_task
 from services.reminder.handlers import task_meta
 from services.reminder.schedule import SNOOZE, Entry, Schedule
@@ -34,10 +34,20 @@ async def snooze_task(
     entry = Entry(str(task.id), SNOOZE + uuid.uuid4().hex[:12], int(fire_at.timestamp() * 1000))
     meta = task_meta(task_payload(task), str(user_id))
     added = await schedule.add_snooze(
-        entry=entry, task_version=task.version, meta=meta, now_ms=int(now.timestamp() * 1000)
+        entry=entry,
+        task_version=task.version,
+        meta=meta,
+        now_ms=int(now.timestamp() * 1000),
+        most=MAX_REMINDERS,
     )
-    if not added:
+    if added == 0:
         raise Problem(409, "The task was completed or deleted meanwhile; reload it")
+    if added < 0:
+        raise Problem(
+            409,
+            f"This task already has {MAX_REMINDERS} reminders waiting (snoozes included): "
+            "wait for one to fire or remove one",
+        )
     return {
         "task_id": str(task.id),
         "reminder_id": entry.reminder_id,

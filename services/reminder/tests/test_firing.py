@@ -74,7 +74,9 @@ async def test_a_completed_task_never_fires_and_a_snooze_survives_edits_only(rem
     await reminders.add("done", version=2, live=False)  # completed before its time
     await reminders.add("edited", start + 400)
     snooze = Entry("edited", "snooze-abc", start + 500)
-    assert await reminders.schedule.add_snooze(entry=snooze, task_version=1, meta={}, now_ms=start)
+    assert await reminders.schedule.add_snooze(
+        entry=snooze, task_version=1, meta={}, now_ms=start, most=10
+    )
     await reminders.add("edited", start + 400, version=2)  # an edit keeps the snooze
     await recorder.wait_for(2, timeout=3)
     await asyncio.sleep(0.3)
@@ -85,13 +87,13 @@ async def test_a_completed_task_never_fires_and_a_snooze_survives_edits_only(rem
 
     later = Entry("edited", "snooze-def", now_ms() + 60_000)
     assert await reminders.schedule.add_snooze(
-        entry=later, task_version=2, meta={}, now_ms=now_ms()
+        entry=later, task_version=2, meta={}, now_ms=now_ms(), most=10
     )
     await reminders.add("edited", version=3, live=False)
     assert await reminders.schedule.entries("edited") == {}
     # a snooze read at version 2 cannot revive what version 3 finished
     assert not await reminders.schedule.add_snooze(
-        entry=later, task_version=2, meta={}, now_ms=now_ms()
+        entry=later, task_version=2, meta={}, now_ms=now_ms(), most=10
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from backend.tasks.schemas import MAX_REMINDERS
 from backend.testing.fixtures import signup
 from services.reminder.firing import trigger_event
 from services.reminder.schedule import Entry
@@ -119,6 +120,27 @@ async def test_snooze_schedules_a_one_off_reminder_until_the_task_is_completed(
     )
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
+
+
+async def test_snoozes_count_against_the_ten_reminder_cap_even_in_parallel(
+    sclient, owner, service_schedule
+):
+    task = await make_task(sclient, owner)
+    answers = await asyncio.gather(
+        *(
+            sclient.post(
+                f"/api/v1/tasks/{task['id']}/reminders/snooze",
+                json={"minutes": 5 + i},
+                headers=owner.headers,
+            )
+            for i in range(30)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201] * MAX_REMINDERS + [409] * 20
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "10 reminders" in refused.json()["detail"]
+    assert len(await service_schedule.entries(task["id"])) == MAX_REMINDERS
 
 
 async def test_snooze_is_only_for_your_own_tasks(sclient, owner, stranger, service_schedule):
