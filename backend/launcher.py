@@ -238,7 +238,7 @@ def command_servers(data_dir: Path) -> Iterator[tuple[str, str]]:
             yield database_url, settings.redis_url
             return
         redis = EmbeddedRedis(DataDirectory(data_dir).path)
-        if redis._ready():  # the running `taskflow up`'s
+        if redis.is_running():  # the running `taskflow up`'s
             yield database_url, redis.url
             return
         try:

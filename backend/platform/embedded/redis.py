@@ -85,6 +85,10 @@ class EmbeddedRedis:
         stop(self.process, sig=signal.SIGTERM)
         self.process = None
 
+    def is_running(self) -> bool:
+        """Whether a server (ours or a running `taskflow up`'s) answers on this socket."""
+        return self._ready()
+
     def _ready(self) -> bool:
         try:
             with socket.socket(socket.AF_UNIX) as client:
