@@ -18,6 +18,7 @@ and once: the sidecar's publish overhead, one event at a time, against aiokafka 
 
     .venv/bin/python scripts/bench/events.py [--quick]
     .venv/bin/python scripts/bench/events.py --transport dapr [--partitions 1 4 12] [--quick]
+        [--client aiohttp]
 """
 
 from __future__ import annotations
@@ -206,8 +207,16 @@ def run_local(args: argparse.Namespace) -> None:
 
 def run_dapr(args: argparse.Namespace) -> None:
     from dapr_topology import DaprBench
-    from events_dapr import dapr_path, delivery_only, preload, publish_overhead, raw_path
+    from events_dapr import (
+        AiohttpPublisher,
+        dapr_path,
+        delivery_only,
+        preload,
+        publish_overhead,
+        raw_path,
+    )
 
+    from backend.platform.events.transports.dapr import DaprPublisher
     from backend.topology.kafka import Topic
     from backend.topology.toolchain import DAPR_VERSION, KAFKA_VERSION
 
@@ -215,6 +224,12 @@ def run_dapr(args: argparse.Namespace) -> None:
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
     events, seconds, singles = (5_000, 5.0, 300) if args.quick else (20_000, 10.0, 1_000)
     rate = args.rate or 500.0
+    client = DaprPublisher
+    if args.client == "aiohttp":
+        from dapr_sdk import sdk_path
+
+        sys.path.append(str(sdk_path()))
+        client = AiohttpPublisher
     keys = [str(uuid.uuid4()) for _ in range(1_000)]
     turn = itertools.count()
 
@@ -273,6 +288,7 @@ def run_dapr(args: argparse.Namespace) -> None:
                         events=events,
                         rate=rate,
                         seconds=seconds,
+                        client=client,
                     )
                 )
             dapr.lost += preload_lost
@@ -280,7 +296,7 @@ def run_dapr(args: argparse.Namespace) -> None:
             results.append((partitions, raw_drain, raw_lags, delivered, dapr))
         bench.create_topics(Topic("bench-publish", 1))
         raw_single, dapr_single = asyncio.run(
-            publish_overhead(settings, bench.bootstrap, "bench-publish", singles)
+            publish_overhead(settings, bench.bootstrap, "bench-publish", singles, client)
         )
 
     def ms(values: list[float], p: float) -> str:
@@ -288,6 +304,7 @@ def run_dapr(args: argparse.Namespace) -> None:
 
     print(f"\nEvent backbone through daprd {DAPR_VERSION} and Kafka {KAFKA_VERSION} (same run)")
     print(f"{events:,} events drained; latency at a steady {rate:.0f} events/s for {seconds:.0f} s")
+    print(f"the relay's publisher: {client.__name__} ({args.client})")
     for partitions, raw_drain, raw_lags, delivered, dapr in results:
         print(f"\ntopic with {partitions} partition(s)")
         print(f"{'measure':<50}{'raw aiokafka':>14}{'through Dapr':>14}{'ratio':>8}")
@@ -319,7 +336,7 @@ def run_dapr(args: argparse.Namespace) -> None:
     print("-" * 74)
     print(f"{'aiokafka send_and_wait':<50}{ms(raw_single, 50)}{ms(raw_single, 99)}")
     print(
-        f"{'POST /v1.0/publish to daprd (DaprPublisher.send)':<50}{ms(dapr_single, 50)}{ms(dapr_single, 99)}"
+        f"{f'POST /v1.0/publish to daprd ({client.__name__})':<50}{ms(dapr_single, 50)}{ms(dapr_single, 99)}"
     )
     overhead = (percentile(dapr_single, 50) - percentile(raw_single, 50)) * 1000
     print(f"{'sidecar overhead':<50}{overhead:>+9.1f} ms   (Dapr reports +0.5 ms p50)")
@@ -341,6 +358,13 @@ def main() -> None:
         nargs="+",
         default=[1, 4, 12],
         help="dapr: the topic's partition counts to measure (12 is what `taskflow up --dapr` makes)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "aiohttp"),
+        default="httpx",
+        help="dapr: the relay's HTTP client (httpx: DaprPublisher as shipped; aiohttp: the same "
+        "call made with aiohttp, to see how much of the publish half is the client)",
     )
     args = parser.parse_args()
     if args.transport == "dapr":

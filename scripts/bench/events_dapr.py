@@ -27,6 +27,33 @@ from backend.platform.events.transports.dapr import DaprPublisher, DaprTransport
 from backend.platform.settings import Settings
 
 WARMUP = 50
+Client = Callable[[Settings], DaprPublisher]
+
+
+class AiohttpPublisher(DaprPublisher):
+    """`DaprPublisher` with its HTTP call made by aiohttp instead of httpx (same URL, headers,
+    body and answer): how much of the publish half is the HTTP client. aiohttp is not a TaskFlow
+    dependency; it comes with the dapr SDK that dapr_sdk.py installs beside the venv."""
+
+    def __init__(self, settings: Settings) -> None:
+        import aiohttp
+
+        super().__init__(settings)
+        self.session = aiohttp.ClientSession(headers=dict(self.client.headers))
+
+    async def send(self, topic: str, event: dict, *, partition_key: str) -> bool:
+        async with self.session.post(
+            f"{self.base}/v1.0/publish/{self.pubsub}/{topic}",
+            params={"metadata.partitionKey": partition_key},
+            data=orjson.dumps(event),
+        ) as response:
+            return response.status == 204
+
+    async def close(self) -> None:
+        await self.session.close()
+        await super().close()
+
+
 WAIT_SECONDS = 60.0
 
 
@@ -44,10 +71,12 @@ class DaprPath:
 
 
 @contextlib.asynccontextmanager
-async def relaying(dsn: str, settings: Settings) -> AsyncIterator[None]:
+async def relaying(
+    dsn: str, settings: Settings, client: Client = DaprPublisher
+) -> AsyncIterator[None]:
     """The real relay publishing through the api's sidecar, as the api runs it."""
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=6)
-    relay = Relay(dsn, pool, DaprTransport(DaprPublisher(settings)), batch_size=500)
+    relay = Relay(dsn, pool, DaprTransport(client(settings)), batch_size=500)
     task = asyncio.create_task(relay.run())
     try:
         yield
@@ -93,12 +122,21 @@ async def dapr_path(
     events: int,
     rate: float,
     seconds: float,
+    client: Client = DaprPublisher,
 ) -> DaprPath:
     """Drain events/s, commit→handler lags at `rate`, and what was lost or doubled."""
     subscriber = Subscriber(subscriber_url)
     try:
         return await _dapr_path(
-            dsn, settings, subscriber, new_events, insert, events=events, rate=rate, seconds=seconds
+            dsn,
+            settings,
+            subscriber,
+            new_events,
+            insert,
+            events=events,
+            rate=rate,
+            seconds=seconds,
+            client=client,
         )
     finally:
         await subscriber.close()
@@ -114,13 +152,14 @@ async def _dapr_path(
     events: int,
     rate: float,
     seconds: float,
+    client: Client,
 ) -> DaprPath:
     committed: set[str] = set()
     base, _ = await subscriber.count()  # events that reached it before (the preloaded ones)
     connection = await asyncpg.connect(dsn)
     try:
         warmup = new_events(WARMUP)
-        async with relaying(dsn, settings):  # consumers assigned, connections open
+        async with relaying(dsn, settings, client):  # consumers assigned, connections open
             await connection.executemany(insert, warmup)
             committed |= {str(e[0]) for e in warmup}
             if not await subscriber.wait_for(base + len(committed)):
@@ -133,7 +172,7 @@ async def _dapr_path(
         await connection.close()
 
     started = time.monotonic()
-    async with relaying(dsn, settings):
+    async with relaying(dsn, settings, client):
         relayed = asyncio.create_task(_outbox_empty(dsn, started))
         await subscriber.wait_for(base + len(committed), timeout=600)
         drained = events / (time.monotonic() - started)
@@ -319,14 +358,14 @@ async def _send(kafka: AIOKafkaProducer, topic: str, event: tuple) -> asyncio.Fu
 
 
 async def publish_overhead(
-    settings: Settings, bootstrap: str, topic: str, count: int
+    settings: Settings, bootstrap: str, topic: str, count: int, client: Client = DaprPublisher
 ) -> tuple[list[float], list[float]]:
     """Seconds per publish, one at a time: (aiokafka send_and_wait, DaprPublisher.send)."""
     raw: list[float] = []
     dapr: list[float] = []
     kafka = producer(bootstrap)
     await kafka.start()
-    publisher = DaprPublisher(settings)
+    publisher = client(settings)
     body = orjson.dumps({"id": "x", "type": "bench", "data": {"title": "x" * 200}})
     try:
         for i in range(WARMUP + count):
