@@ -123,6 +123,9 @@ class FakeDapr:
     def app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route(
+                    "/v1.0/publish/bulk/{pubsub}/{topic:path}", self._bulk_publish, methods=["POST"]
+                ),
                 Route("/v1.0/publish/{pubsub}/{topic:path}", self._publish, methods=["POST"]),
                 Route(
                     "/v1.0/invoke/{app_id}/method/{method:path}",
@@ -169,6 +172,43 @@ class FakeDapr:
         if self.failing:
             return JSONResponse({"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE"}, status_code=500)
         self.published.append(Message(topic, event, metadata, dict(request.headers)))
+        return Response(status_code=204)
+
+    async def _bulk_publish(self, request: Request) -> Response:
+        """`[{entryId, event, contentType, metadata}]`: each entry as its own publish (a
+        structured one keeps our envelope, `metadata.partitionKey` keys it); 204, or 500 with
+        every entry in `failedEntries` while `failing`."""
+        if refused := self._unauthorized(request):
+            return refused
+        if request.path_params["pubsub"] != self.pubsub:
+            return JSONResponse({"errorCode": "ERR_PUBSUB_NOT_FOUND"}, status_code=404)
+        try:
+            entries = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            entries = None
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return JSONResponse({"errorCode": "ERR_PUBSUB_EVENTS_SER"}, status_code=400)
+        if self.failing:
+            failed = [{"entryId": e.get("entryId"), "error": "broker down"} for e in entries]
+            return JSONResponse(
+                {"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE", "failedEntries": failed},
+                status_code=500,
+            )
+        topic = request.path_params["topic"]
+        for entry in entries:
+            span = _new_traceparent(None)
+            body = entry.get("event")
+            content_type = entry.get("contentType", "")
+            if _media_type(content_type) == CLOUDEVENTS_JSON and isinstance(body, dict):
+                event = dict(body)
+                self._fill_envelope(event, topic, span)
+            else:
+                raw = body if isinstance(body, str) else orjson.dumps(body).decode()
+                event = self._wrap(raw.encode(), content_type, topic, span)
+            metadata = {str(k): str(v) for k, v in (entry.get("metadata") or {}).items()}
+            # each entry is a message of its own content type (the request's is the list's)
+            headers = {**request.headers, "content-type": content_type}
+            self.published.append(Message(topic, event, metadata, headers))
         return Response(status_code=204)
 
     def _fill_envelope(self, event: dict[str, Any], topic: str, span: str) -> None:

@@ -136,6 +136,31 @@ def test_an_event_with_traceid_keeps_its_trace(side):
     assert received.headers["traceparent"].split("-")[1] == ours.split("-")[1]
 
 
+def test_a_bulk_publish_delivers_each_event_once_in_order_with_its_envelope(side):
+    """What the relay uses: one request, many events of one task, each kept as sent."""
+    trace = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+    sent = [event(data={"n": n}, traceid=trace, traceparent=trace) for n in range(5)]
+    answer = side.a.publish_bulk(sent, key=f"task-{uuid.uuid4().hex[:8]}")
+    assert answer.status_code == 204, answer.text
+    side.settle(side.a)
+    delivered = []
+    for one in sent:
+        (received,) = side.a.app.of("delivery", one["id"])
+        assert {k: received.event[k] for k in one} == one
+        delivered.append(received)
+    # one partition key: delivered in the order they were published
+    order = [r.event["id"] for r in side.a.app.received if r.kind == "delivery"]
+    assert [o for o in order if o in {e["id"] for e in sent}] == [e["id"] for e in sent]
+
+
+def test_a_bulk_publish_without_the_api_token_is_unauthorized(side):
+    saved, side.a.token = side.a.token, None
+    try:
+        assert side.a.publish_bulk([event()], key="k").status_code == 401
+    finally:
+        side.a.token = saved
+
+
 def test_missing_cloudevent_attributes_get_daprs_defaults(side):
     sent = {"id": str(uuid.uuid4()), "data": {"bare": True}}
     delivered = _delivered(side, sent)
