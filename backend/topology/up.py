@@ -212,7 +212,6 @@ class Topology:
                 log=self.logs / f"{name}-daprd.log",
                 app_token=token,
                 api_token=self.dapr_token,
-                app_health_path="/health/ready",
             )
             env = {
                 **base_env,

@@ -52,15 +52,18 @@ def test_the_kafka_component_has_the_same_settings_everywhere() -> None:
     assert _settings(resources.pubsub_component("127.0.0.1:9092")) == proven
 
 
-def test_sidecars_probe_readiness_so_deliveries_pause_while_the_database_is_away() -> None:
+def test_no_sidecar_runs_the_app_health_check_that_stalls_its_kafka_subscriber() -> None:
+    """With app health checks on, an app restart (unhealthy, then healthy) left daprd 1.18.1's
+    Kafka subscriber consuming nothing (our fault tests; components-contrib#4349)."""
     deployments = of_kind(render(), "Deployment")
     assert deployments
     for deployment in deployments:
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-        assert annotations["dapr.io/enable-app-health-check"] == "true"
-        assert annotations["dapr.io/app-health-check-path"] == "/health/ready"
-    compose = (ROOT / "docker-compose.yaml").read_text()
-    assert compose.count('"--app-health-check-path", "/health/ready"') == 5
+        assert annotations["dapr.io/enable-app-health-check"] == "false"
+    assert "--enable-app-health-check" not in (ROOT / "docker-compose.yaml").read_text()
+    from backend.topology.sidecar import Sidecar
+
+    assert Sidecar.app_health_path is None  # what `taskflow up --dapr` runs
 
 
 def test_deployments_name_the_versions_the_tests_ran() -> None:
