@@ -11,6 +11,7 @@ from backend.platform.text import Text, text, whole_number
 from backend.tasks.schemas import Zone, check_timezone
 
 Name = text(strip_whitespace=True, min_length=1, max_length=200)
+ExpiresInDays = whole_number(ge=1, le=3650)
 TokenName = text(strip_whitespace=True, min_length=1, max_length=100)
 
 
@@ -67,7 +68,7 @@ class PersonalTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: TokenName
-    expires_in_days: whole_number(ge=1, le=3650) | None = None
+    expires_in_days: ExpiresInDays | None = None
     """Days until the token stops working; omitted or null: it works until revoked."""
 
 

@@ -18,6 +18,9 @@ being locked out of their own account:
   the last 30 days is not held back by it, so the owner can still sign in during such an attack.
 
 Sign-ups are counted per client address (`SIGNUPS_PER_ADDRESS_PER_HOUR`, default 10).
+
+The client address is the one uvicorn reports: behind a proxy, only when the proxy is listed
+in `FORWARDED_ALLOW_IPS` is it the forwarded client's rather than the proxy's own.
 """
 
 from __future__ import annotations

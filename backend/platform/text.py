@@ -27,7 +27,21 @@ def check_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(check_text)]
+class _TextSchema:
+    """Says in the OpenAPI document what `check_text` refuses (a pattern without NUL; lone
+    surrogates no JSON encoder writes), and that a stripped, required name cannot be blank,
+    so that a schema-valid string is an accepted one."""
+
+    def __init__(self, *, blank: bool = True) -> None:
+        self.pattern = r"^[^\x00]*$" if blank else r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+Text = Annotated[str, AfterValidator(check_text), _TextSchema()]
 """A string without NUL characters or lone surrogates."""
 
 
@@ -35,13 +49,10 @@ def text(*, strip_whitespace: bool = False, min_length: int | None = None, max_l
     """`Text` with length constraints, checked after stripping (an Annotated over `Text` would
     check the length before the strip)."""
     constraints = StringConstraints(
-        strip_whitespace=strip_whitespace,
-        min_length=min_length,
-        max_length=max_length,
-        # Stripped and still not empty: the OpenAPI document says so (a pattern searches).
-        pattern=r"\S" if strip_whitespace and min_length else None,
+        strip_whitespace=strip_whitespace, min_length=min_length, max_length=max_length
     )
-    return Annotated[str, constraints, AfterValidator(check_text)]
+    blank = not (strip_whitespace and min_length)
+    return Annotated[str, constraints, AfterValidator(check_text), _TextSchema(blank=blank)]
 
 
 EARLIEST_YEAR = 1900

@@ -79,3 +79,21 @@ async def test_an_asset_is_read_once_and_a_new_index_is_served_at_once(client, d
     page = await client.get("/")
     assert "index-77aa01.js" in page.text
     assert page.headers["content-type"] == "text/html; charset=utf-8"
+
+
+async def test_a_wrong_method_on_an_api_path_is_a_405_not_the_web_apps_404(settings, dist):
+    """The web app's catch-all GET matched `GET /api/v1/notifications/ticket` (a POST) and
+    `GET /mcp` and answered 404; the path exists, so it is a 405 naming the methods."""
+    from backend.app import create_app, load_services
+
+    settings = settings.model_copy(update={"web_dist": dist})
+    app = create_app(settings, load_services(["api", "notification"]), serve_web=True)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+        for path, allowed in (("/api/v1/notifications/ticket", "POST"), ("/mcp", "POST")):
+            response = await client.get(path)
+            assert response.status_code == 405, (path, response.text)
+            assert response.headers["allow"] == allowed
+            assert response.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/api/v1/nothing-here")).status_code == 404
+        assert (await client.get("/tasks/8d3c")).status_code == 200

@@ -18,10 +18,13 @@ from services.reminder.snooze import snooze_task
 router = APIRouter(prefix="/api/v1/tasks", tags=["reminders"])
 
 
+SnoozeMinutes = whole_number(ge=1, le=1440)
+
+
 class SnoozeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    minutes: whole_number(ge=1, le=1440)
+    minutes: SnoozeMinutes
     """Minutes from now (1 to 1440)."""
 
 
