@@ -191,7 +191,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.keyboard.press('j');
     await page.keyboard.press('j');
     await page.keyboard.press('k');
-    const selected = page.locator('[data-testid="task-row"][aria-selected="true"]');
+    const selected = page.locator('[data-testid="task-row"][data-selected="true"]');
     const title = (await selected.locator('button').first().textContent()).trim();
     await page.keyboard.press('x');
     await page.waitForFunction(
@@ -254,6 +254,80 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await shot(page, '12-history');
     await editor.getByRole('button', { name: 'Close' }).click();
     await editor.waitFor({ state: 'detached' });
+  });
+
+  test('no lost edits: two devices edit one task at once, each keeps the other\'s change', async () => {
+    await page.getByLabel('New task').fill('Pack for the trip');
+    await page.getByLabel('New task').press('Enter');
+    const row = rows(page, 'Pack for the trip');
+    await row.waitFor();
+    const id = await row.getAttribute('data-task-id');
+    // The "phone": a second browser context signed in as the same person.
+    const phoneContext = await browser.newContext({ ...DESKTOP, viewport: { width: 390, height: 844 } });
+    try {
+      await phoneContext.addCookies(await context.cookies());
+      const phone = await phoneContext.newPage();
+      await phone.goto(server.url);
+      // Both open the editor on the same version.
+      await row.getByRole('button', { name: 'Pack for the trip', exact: true }).click();
+      const desk = page.getByRole('dialog');
+      await desk.getByLabel('Priority').waitFor();
+      await rows(phone, 'Pack for the trip').getByRole('button', { name: 'Pack for the trip', exact: true }).click();
+      const mobile = phone.getByRole('dialog');
+      await mobile.getByLabel('Description').fill('Changed on my phone');
+      await mobile.getByRole('button', { name: 'Save' }).click();
+      await mobile.waitFor({ state: 'detached' });
+      // The desktop, still on the old version, changes only the priority: the save merges.
+      await desk.getByLabel('Priority').selectOption('high');
+      await desk.getByRole('button', { name: 'Save' }).click();
+      await desk.waitFor({ state: 'detached' });
+      const task = await page.evaluate(async (taskId) => (await fetch(`/api/v1/tasks/${taskId}`)).json(), id);
+      assert.equal(task.description, 'Changed on my phone', "the phone's description survives the desktop's save");
+      assert.equal(task.priority, 'high');
+
+      // Both change the title: that, and only that, is asked about.
+      await rows(phone, 'Pack for the trip').getByRole('button', { name: 'Pack for the trip', exact: true }).click();
+      await row.getByRole('button', { name: 'Pack for the trip', exact: true }).click();
+      await mobile.getByLabel('Title').fill('Pack for the trip to Porto');
+      await mobile.getByRole('button', { name: 'Save' }).click();
+      await mobile.waitFor({ state: 'detached' });
+      await desk.getByLabel('Title').fill('Pack for the Porto trip');
+      await desk.getByLabel('Priority').selectOption('urgent');
+      await desk.getByRole('button', { name: 'Save' }).click();
+      const conflicts = desk.getByTestId('conflicts');
+      await conflicts.waitFor();
+      assert.deepEqual(await conflicts.getByRole('listitem').evaluateAll((items) => items.map((li) => li.dataset.testid)), ['conflict-title']);
+      assert.equal(await desk.getByLabel('Description').inputValue(), 'Changed on my phone');
+      await shot(page, '15-edit-conflict');
+      await conflicts.getByRole('button', { name: 'Keep mine (title)' }).click();
+      await desk.getByRole('button', { name: 'Save' }).click();
+      await desk.waitFor({ state: 'detached' });
+      const after = await page.evaluate(async (taskId) => (await fetch(`/api/v1/tasks/${taskId}`)).json(), id);
+      assert.equal(after.title, 'Pack for the Porto trip');
+      assert.equal(after.priority, 'urgent');
+      assert.equal(after.description, 'Changed on my phone');
+    } finally {
+      await phoneContext.close();
+    }
+  });
+
+  test('an all-day task due today is due today, not overdue', async () => {
+    const status = await page.evaluate(async () => {
+      const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+      const zone = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', timeZoneName: 'longOffset' });
+      const offset = zone.formatToParts(new Date()).find((p) => p.type === 'timeZoneName').value.replace('GMT', '') || '+00:00';
+      const response = await fetch('/api/v1/tasks', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'Renew the parking permit', due_at: `${today}T00:00:00${offset}`, all_day: true, timezone: 'Europe/Berlin' }),
+      });
+      return response.status;
+    });
+    assert.equal(status, 201);
+    const due = rows(page, 'Renew the parking permit').getByTestId('due');
+    await due.waitFor();
+    assert.equal(await due.textContent(), 'Today');
+    assert.doesNotMatch(await due.getAttribute('class'), /red/);
   });
 
   test('the assistant says readably that it needs a model key', async () => {

@@ -164,3 +164,18 @@ export function formatDue(iso: string, timeZone: string, allDay: boolean, now: D
   const label = labelFormat(timeZone, sameYear).format(new Date(iso));
   return `${label.replace(',', '')}${time}`;
 }
+
+/**
+ * The instant a due date has passed: a timed task at its due time, an all-day task when its
+ * day ends in its own time zone (due today is due today, not overdue, until midnight there).
+ */
+export function dueDeadline(iso: string, timeZone: string, allDay: boolean): number {
+  if (!allDay) return new Date(iso).getTime();
+  return new Date(startOfDay(new Date(iso), timeZone, 1)).getTime();
+}
+
+/** Whether a pending task with this due date is overdue at `now`. */
+export function isOverdue(task: { due_at: string | null; timezone: string; all_day: boolean; status: string }, now: Date = new Date()): boolean {
+  if (task.status === 'completed' || !task.due_at) return false;
+  return dueDeadline(task.due_at, task.timezone, task.all_day) <= now.getTime();
+}

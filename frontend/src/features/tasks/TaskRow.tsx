@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { Priority, Tag, Task } from '../../api/types';
 import { Icon } from '../../lib/icons';
-import { formatDue } from '../../lib/time';
+import { formatDue, isOverdue } from '../../lib/time';
 import { describeRrule } from '../recurrence';
 import { TagChip } from '../tags';
 
@@ -26,12 +26,13 @@ interface Props {
 
 export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, index, onSelect }: Props) {
   const done = task.status === 'completed';
-  const overdue = !done && task.due_at !== null && new Date(task.due_at).getTime() < Date.now();
+  const overdue = isOverdue(task);
   return (
     <li
       data-testid="task-row"
       data-task-id={task.id}
-      aria-selected={selected}
+      aria-current={selected ? 'true' : undefined}
+      data-selected={selected}
       onClick={() => onSelect(index)}
       className={`task-row group flex min-h-[56px] items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800 ${selected ? 'bg-blue-50 dark:bg-slate-800/70' : ''}`}
     >
@@ -52,8 +53,9 @@ export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onTogg
         </button>
         <div className="flex h-5 items-center gap-2 overflow-hidden whitespace-nowrap text-xs text-slate-600 dark:text-slate-400">
           {task.due_at && (
-            <span className={overdue ? 'font-semibold text-red-700 dark:text-red-400' : ''}>
+            <span className={overdue ? 'font-semibold text-red-700 dark:text-red-400' : ''} data-testid="due">
               {formatDue(task.due_at, task.timezone, task.all_day)}
+              {overdue && <span className="sr-only"> (overdue)</span>}
             </span>
           )}
           {task.recurrence && (
