@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from fastapi import APIRouter, Response
 
 from backend.accounts import service, tokens
 from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
 from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
-from backend.platform.auth import SESSION_COOKIE, issue_token, revoke
+from backend.platform.auth import SESSION_COOKIE, issue_token, remember_session, revoke
 from backend.platform.deps import PrincipalDep, RedisDep, SessionDep, SettingsDep
 from backend.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-def _signed_in(user: User, response: Response, settings: Settings) -> TokenOut:
+async def signed_in(
+    user: User, response: Response, settings: Settings, redis: aioredis.Redis
+) -> TokenOut:
+    """A new sign-in of `user`: its token in the body and in the session cookie."""
     issued = issue_token(
         user_id=user.id, secret=settings.jwt_key, minutes=settings.access_token_minutes
     )
+    await remember_session(redis, user_id=user.id, issued=issued)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -35,10 +40,10 @@ def _signed_in(user: User, response: Response, settings: Settings) -> TokenOut:
 
 @router.post("/signup", status_code=201, response_model=TokenOut)
 async def signup(
-    data: SignupIn, response: Response, session: SessionDep, settings: SettingsDep
+    data: SignupIn, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ) -> TokenOut:
     user = await service.signup(session, data=data)
-    return _signed_in(user, response, settings)
+    return await signed_in(user, response, settings, redis)
 
 
 @router.post("/login", response_model=TokenOut)
@@ -46,7 +51,7 @@ async def login(
     data: LoginIn, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ) -> TokenOut:
     user = await service.authenticate(session, redis, email=data.email, password=data.password)
-    return _signed_in(user, response, settings)
+    return await signed_in(user, response, settings, redis)
 
 
 @router.post("/logout", status_code=204)

@@ -30,19 +30,28 @@ class TaskFilter:
     deleted: bool = False
 
 
-def encode_cursor(sort: str, value: Any, task_id: uuid.UUID) -> str:
-    if isinstance(value, datetime):
-        value = {"t": value.isoformat()}
-    raw = json.dumps([sort, value, str(task_id)], separators=(",", ":")).encode()
+def _plain(value: Any) -> Any:
+    return {"t": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def _typed(value: Any) -> Any:
+    return datetime.fromisoformat(value["t"]) if isinstance(value, dict) else value
+
+
+def encode_cursor(sort: str, values: tuple[Any, ...], task_id: uuid.UUID) -> str:
+    """The position after a task: its sort value(s) (then its creation time, for ties) and id."""
+    raw = json.dumps(
+        [sort, [_plain(v) for v in values], str(task_id)], separators=(",", ":")
+    ).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
+    """(sort values..., task id) of a cursor `encode_cursor` made for this sort."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, task_id = json.loads(raw)
-        if isinstance(value, dict):
-            value = datetime.fromisoformat(value["t"])
+        cursor_sort, values, task_id = json.loads(raw)
+        typed = tuple(_typed(v) for v in values)
         parsed_id = uuid.UUID(task_id)
     except (ValueError, TypeError, KeyError, json.JSONDecodeError):
         raise Problem(
@@ -50,7 +59,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
         ) from None
     if cursor_sort != sort:
         raise Problem(400, "cursor: it belongs to a different sort; start again without it")
-    return value, parsed_id
+    return (*typed, parsed_id)
 
 
 def _search_query(text: str) -> str | None:
@@ -93,5 +102,8 @@ async def list_tasks(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(sort, last["sort_value"], last["id"])
+        values = (last["sort_value"],)
+        if sort.lstrip("-") != "created_at":
+            values = (last["sort_value"], last["created_at"])
+        next_cursor = encode_cursor(sort, values, last["id"])
     return items, next_cursor

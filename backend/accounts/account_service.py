@@ -1,0 +1,41 @@
+"""Account settings that need the password: change it, and delete the account with everything
+in it. Kept apart from `service.py` (sign-up and sign-in)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.models import User
+from backend.accounts.schemas import PasswordChange
+from backend.platform.auth import hash_password, verify_password
+from backend.platform.errors import Problem
+from backend.tasks import trash
+from backend.tasks.service import user_actor
+
+
+async def check_password(user: User, password: str, *, what: str = "password") -> None:
+    """403 (not 401: the caller stays signed in) when `password` is not the user's."""
+    if not await verify_password(password, user.password_hash):
+        raise Problem(403, f"The {what} is wrong: nothing was changed")
+
+
+async def change_password(session: AsyncSession, *, user: User, data: PasswordChange) -> None:
+    await check_password(user, data.current_password, what="current password")
+    user.password_hash = await hash_password(data.new_password)
+    await session.flush()
+
+
+async def delete_account(session: AsyncSession, *, user: User, password: str) -> int:
+    """Delete the user and everything theirs; how many tasks went with it.
+
+    Every task is purged with a `task.purged` event first, so the services drop what they keep
+    per task (the reminder schedule above all). The rest goes with the users row through its
+    foreign keys: tags, personal access tokens, chat, the calendar feed.
+    """
+    await check_password(user, password)
+    purged = await trash.purge_tasks(
+        session, user_id=user.id, in_trash_only=False, actor=user_actor(user.id)
+    )
+    await session.execute(delete(User).where(User.id == user.id))
+    return purged
