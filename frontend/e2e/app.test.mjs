@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadavg } from 'node:os';
-import { launch, shot } from './support/browser.mjs';
+import { launch, shot, shotBoth } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
 
 const PASSWORD = 'correct horse 1';
@@ -328,6 +328,111 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await due.waitFor();
     assert.equal(await due.textContent(), 'Today');
     assert.doesNotMatch(await due.getAttribute('class'), /red/);
+  });
+
+  test('quick add in plain language: highlighted before saving, one key to undo a part', async () => {
+    const input = page.getByLabel('New task');
+    await input.fill('');
+    await input.pressSequentially('Call plumber tomorrow at 10am #home !high');
+    const parts = page.getByTestId('quick-add-parts');
+    await parts.getByText('Due: Tomorrow 10:00').waitFor();
+    assert.deepEqual(
+      await page.getByTestId('quick-add-highlight').locator('mark').evaluateAll((marks) => marks.map((m) => [m.dataset.kind, m.textContent])),
+      [['date', 'tomorrow at 10am'], ['tag', '#home'], ['priority', '!high']],
+    );
+    await shot(page, '16-quick-add-highlight');
+    await input.press('Enter');
+    const row = rows(page, 'Call plumber');
+    await row.waitFor();
+    assert.equal(await row.getByTestId('due').textContent(), 'Tomorrow 10:00');
+    assert.match(await row.textContent(), /home/);
+    assert.match(await row.getByTestId('priority').textContent(), /high/);
+    // Backspace right after a recognised part keeps its words in the title
+    await input.pressSequentially('Watch the Friday');
+    await parts.getByText(/^Due: /).waitFor();
+    await input.press('Backspace');
+    await parts.waitFor({ state: 'detached' });
+    assert.equal(await input.inputValue(), 'Watch the Friday');
+    await input.press('Enter');
+    const plain = rows(page, 'Watch the Friday');
+    await plain.waitFor();
+    assert.equal(await plain.getByTestId('due').count(), 0);
+  });
+
+  test('views with their own URLs: Today (overdue first), Upcoming (drag to another day), Calendar; the back button walks them', async () => {
+    const made = await page.evaluate(async () => {
+      const post = (body) =>
+        fetch('/api/v1/tasks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+      const hour = 3_600_000;
+      return {
+        late: await post({ title: 'Send the late report', due_at: new Date(Date.now() - 30 * hour).toISOString() }),
+        soon: await post({ title: 'Order the cake', due_at: new Date(Date.now() + 24 * hour).toISOString() }),
+      };
+    });
+    await page.getByRole('link', { name: 'Today' }).click();
+    await page.waitForURL(/\/today$/);
+    await page.getByRole('heading', { name: 'Today', level: 2 }).waitFor();
+    const overdue = page.getByTestId('group-overdue');
+    await rows(overdue, 'Send the late report').waitFor();
+    // Overdue comes first; the all-day task due today is under "Due today", not overdue
+    const groups = await page.locator('[data-testid^="group-"]').evaluateAll((els) => els.map((e) => e.dataset.testid));
+    assert.deepEqual(groups.slice(0, 2), ['group-overdue', 'group-today']);
+    await rows(page.getByTestId('group-today'), 'Renew the parking permit').waitFor();
+    await shotBoth(page, 'view-today');
+
+    // Completing with the mouse offers Undo, like delete does
+    await rows(overdue, 'Send the late report').getByRole('checkbox').click();
+    const toast = page.getByTestId('toast-info').filter({ hasText: 'Completed “Send the late report”' });
+    await toast.waitFor();
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(
+      async (id) => (await (await fetch(`/api/v1/tasks/${id}`)).json()).status === 'pending',
+      made.late.id,
+    );
+    await rows(overdue, 'Send the late report').waitFor();
+
+    await page.getByRole('link', { name: 'Upcoming' }).click();
+    await page.waitForURL(/\/upcoming$/);
+    const days = page.locator('[data-testid^="group-day-"]');
+    assert.equal(await days.count(), 14);
+    const tomorrow = days.nth(1);
+    const cake = rows(tomorrow, 'Order the cake');
+    await cake.waitFor();
+    const target = days.nth(4);
+    const targetDate = (await target.getAttribute('data-testid')).slice('group-day-'.length);
+    await cake.dragTo(target);
+    await rows(target, 'Order the cake').waitFor();
+    const moved = await page.evaluate(async (id) => (await fetch(`/api/v1/tasks/${id}`)).json(), made.soon.id);
+    const wall = (iso) => new Date(iso).toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' });
+    assert.equal(wall(moved.due_at).slice(0, 10), targetDate, 'dropped on that day');
+    assert.equal(wall(moved.due_at).slice(11, 16), wall(made.soon.due_at).slice(11, 16), 'at the same time of day');
+    // the keyboard way: its "Move to" menu
+    await rows(target, 'Order the cake').getByLabel('Move “Order the cake” to').selectOption({ index: 1 });
+    await rows(days.nth(0), 'Order the cake').waitFor();
+    await shotBoth(page, 'view-upcoming');
+
+    await page.getByRole('link', { name: 'Calendar' }).click();
+    await page.waitForURL(/\/calendar$/);
+    const month = await page.getByRole('heading', { level: 2 }).textContent();
+    const today = await page.evaluate(() => new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' }));
+    await page.getByTestId(`cal-${today}`).getByRole('button', { name: 'Order the cake' }).waitFor();
+    await shotBoth(page, 'view-calendar');
+    await page.getByRole('link', { name: 'Next month' }).click();
+    await page.waitForURL(/\/calendar\/\d{4}-\d{2}$/);
+    assert.notEqual(await page.getByRole('heading', { level: 2 }).textContent(), month);
+    await page.goBack();
+    await page.waitForURL(/\/calendar$/);
+    assert.equal(await page.getByRole('heading', { level: 2 }).textContent(), month);
+    await page.goBack();
+    await page.waitForURL(/\/upcoming$/);
+    await page.getByRole('heading', { name: 'Upcoming', level: 2 }).waitFor();
+    await page.goBack();
+    await page.waitForURL(/\/today$/);
+    // a view's URL opens that view directly
+    await page.goto(`${server.url}/upcoming`);
+    await page.getByRole('heading', { name: 'Upcoming', level: 2 }).waitFor();
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+    await page.waitForURL(/\/$/);
   });
 
   test('the assistant says readably that it needs a model key', async () => {

@@ -26,3 +26,14 @@ export async function shot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
+
+/** The view at desktop (1280×800) and phone (390×844) width: `<name>-desktop.png`, `<name>-phone.png`. */
+export async function shotBoth(page, name) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot(page, `${name}-desktop`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(50);
+  await shot(page, `${name}-phone`);
+  if (before) await page.setViewportSize(before);
+}

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useToast } from '../../lib/toast';
+import { dismissToast, useToast } from '../../lib/toast';
+import { Icon } from '../../lib/icons';
 import { formatDue } from '../../lib/time';
 import { tagsKey } from '../tags';
 import { applyTask, invalidateLists } from '../tasks';
@@ -42,6 +43,7 @@ export function Live({ timeZone }: { timeZone: string }) {
         return;
       }
       applyTask(client, event.task);
+      if (event.type.endsWith('.restored')) dismissToast(`deleted:${event.task.id}`);
       if (/(created|deleted|restored)$/.test(event.type)) {
         void invalidateLists(client); // created, deleted, restored: positions change
       }
@@ -72,8 +74,8 @@ export function NotificationToggle() {
   const [permission, setPermission] = useState(supported ? Notification.permission : 'denied');
   if (!supported || permission !== 'default') return null;
   return (
-    <button type="button" className="btn" onClick={() => void Notification.requestPermission().then(setPermission)}>
-      Enable notifications
+    <button type="button" className="btn px-2" aria-label="Enable notifications" title="Enable notifications for reminders" onClick={() => void Notification.requestPermission().then(setPermission)}>
+      <Icon name="bell" />
     </button>
   );
 }

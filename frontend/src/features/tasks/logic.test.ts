@@ -38,7 +38,7 @@ describe('filters', () => {
 
 describe('parseQuickAdd', () => {
   it('takes tags, priority and a trailing day out of the title', () => {
-    expect(parseQuickAdd('Buy oat milk #errands !high tomorrow', now, 'Europe/Berlin')).toEqual({
+    expect(parseQuickAdd('Buy oat milk #errands !high tomorrow', now, 'Europe/Berlin').task).toEqual({
       title: 'Buy oat milk',
       tags: ['errands'],
       priority: 'high',
@@ -48,10 +48,10 @@ describe('parseQuickAdd', () => {
     });
   });
   it('keeps words that only look like markers', () => {
-    expect(parseQuickAdd('Plan today', now, 'UTC')).toMatchObject({ title: 'Plan', due_at: '2026-11-25T00:00:00+00:00' });
-    expect(parseQuickAdd('today', now, 'UTC')).toEqual({ title: 'today' });
-    expect(parseQuickAdd('Say hi! !nope', now, 'UTC')).toEqual({ title: 'Say hi! !nope' });
-    expect(parseQuickAdd('  #only-tags ', now, 'UTC')).toBeNull();
+    expect(parseQuickAdd('Plan today', now, 'UTC').task).toMatchObject({ title: 'Plan', due_at: '2026-11-25T00:00:00+00:00' });
+    expect(parseQuickAdd('today', now, 'UTC').task).toEqual({ title: 'today' });
+    expect(parseQuickAdd('Say hi! !nope', now, 'UTC').task).toEqual({ title: 'Say hi! !nope' });
+    expect(parseQuickAdd('  #only-tags ', now, 'UTC').task).toBeNull();
   });
 });
 
