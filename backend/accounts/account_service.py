@@ -3,7 +3,7 @@ in it. Kept apart from `service.py` (sign-up and sign-in)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import User
@@ -34,6 +34,10 @@ async def delete_account(session: AsyncSession, *, user: User, password: str) ->
     foreign keys: tags, personal access tokens, chat, the calendar feed.
     """
     await check_password(user, password)
+    # Lock the users row first: a task being created meanwhile holds a key-share lock on it
+    # (its foreign key), so it either committed before (and is purged with the rest) or waits
+    # and then fails; none slips past the purge into the cascade without its event.
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     purged = await trash.purge_tasks(
         session, user_id=user.id, in_trash_only=False, actor=user_actor(user.id)
     )

@@ -141,7 +141,10 @@ async def revoke(principal: Principal, *, redis: aioredis.Redis) -> None:
     """Refuse the token's `jti` from now until the token would have expired anyway."""
     ttl = int((principal.expires_at - datetime.now(UTC)).total_seconds()) + 1
     if ttl > 0:
-        await redis.set(_revoked_key(principal.jti), "1", ex=ttl)
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(_revoked_key(principal.jti), "1", ex=ttl)
+            pipe.zrem(_sessions_key(principal.user_id), principal.jti)
+            await pipe.execute()
     _not_revoked_until.pop(principal.jti, None)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+import anyio
 from fastapi import APIRouter, Request, Response
 
 from backend.accounts.deps import CurrentUser
@@ -110,7 +113,10 @@ async def calendar_feed(secret: str, session: SessionDep) -> Response:
     """The feed itself, for calendar apps: the secret in the address is the only key."""
     owner = await feed.feed_owner(session, secret=secret)
     tasks = await feed.feed_tasks(session, user_id=owner.id)
-    body = ical.calendar(tasks, name=f"TaskFlow ({owner.name})")
+    # ~1.3 ms of CPU per task in `icalendar`: off the event loop, as other requests go on.
+    body = await anyio.to_thread.run_sync(
+        functools.partial(ical.calendar, tasks, name=f"TaskFlow ({owner.name})")
+    )
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -77,6 +77,8 @@ async def test_sign_out_everywhere_revokes_every_session_and_personal_token(
     client, alice, bob, redis
 ):
     phone = await _login(client, alice)
+    tablet = await _login(client, alice)
+    assert (await client.post("/api/v1/auth/logout", headers=tablet)).status_code == 204
     token = await _personal_token(client, alice)
     bobs_token = await _personal_token(client, bob)
     assert await _me(client, token) == 200
