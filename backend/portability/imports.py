@@ -64,13 +64,19 @@ def parse_document(body: bytes) -> ExportDocument:
 def document_batch(document: ExportDocument) -> Batch:
     """The tasks of an export; a recurring series keeps together under a new series id."""
     series_ids: dict[uuid.UUID, uuid.UUID] = {}
+    seen: set[uuid.UUID] = set()
     tasks = []
-    for task in document.tasks:
+    for position, task in enumerate(document.tasks):
+        if task.id in seen:
+            raise Problem(422, f"tasks[{position}].id: {task.id} appears twice; nothing imported")
         series = None
         if task.recurrence is not None and task.series_id is not None:
             new_id = series_ids.setdefault(task.series_id, uuid.uuid4())
             series = (new_id, task.recurrence.index)
-        tasks.append(Incoming(task=task, key=f"import:{task.id}", series=series))
+        key = None if task.id is None else f"import:{task.id}"
+        if task.id is not None:
+            seen.add(task.id)
+        tasks.append(Incoming(task=task, key=key, series=series))
     return Batch(tasks=tasks, tags=list(document.tags))
 
 
@@ -109,14 +115,14 @@ async def import_batch(session: AsyncSession, *, user: User, batch: Batch) -> Im
     await _create_tags(session, user_id=user.id, tags=batch.tags)
     keys = [item.key for item in batch.tasks if item.key]
     done = await _already_imported(session, user_id=user.id, keys=keys)
-    todo = [item for item in batch.tasks if item.key not in done]
+    todo = [item for item in batch.tasks if item.key is None or item.key not in done]
     names = [name for item in todo for name in item.task.tags]
     by_name = {
         tag.name.lower(): tag for tag in await resolve_tags(session, user_id=user.id, names=names)
     }
     actor = user_actor(user.id)
     for position, item in enumerate(batch.tasks):
-        if item.key in done:
+        if item.key is not None and item.key in done:
             continue
         data = item.task
         state = ImportedState(

@@ -41,8 +41,9 @@ class ExportedRecurrence(RecurrenceIn):
 class ExportedTask(TaskCreate):
     """A task as exported: what `TaskCreate` takes, plus its state and its history's times."""
 
-    id: uuid.UUID
-    """Its id in the exported account; importing the same file twice skips what it added."""
+    id: uuid.UUID | None = None
+    """Its id in the exported account; importing the same file twice skips what it added
+    (a task without one is always added)."""
     status: Status = "pending"
     recurrence: ExportedRecurrence | None = None
     series_id: uuid.UUID | None = None

@@ -163,3 +163,42 @@ async def test_export_and_import_need_a_signed_in_user(client):
     assert (await client.get("/api/v1/export/json")).status_code == 401
     assert (await client.get("/api/v1/export/csv")).status_code == 401
     assert (await client.post("/api/v1/import/json", content=b"{}")).status_code == 401
+
+
+async def test_a_hand_written_file_imports_and_odd_but_valid_parts_do_not_fail(client, alice):
+    h = {**alice.headers, "Content-Type": "application/json"}
+    document = {
+        "format": "taskflow.export",
+        "version": 1,
+        "tags": [{"name": "Work", "color": "#111111"}, {"name": "work", "color": "#222222"}],
+        "tasks": [
+            {"title": "no id, no zone", "tags": ["WORK", "new tag"]},
+            {"title": "no id either", "status": "completed"},
+        ],
+    }
+    for _ in range(2):  # without ids nothing marks them as imported: added again
+        response = await client.post(
+            "/api/v1/import/json", content=orjson.dumps(document), headers=h
+        )
+        assert response.status_code == 200, response.text
+    assert response.json()["imported"] == 2
+    tasks = (await client.get("/api/v1/tasks", params={"limit": 10}, headers=h)).json()["items"]
+    assert len(tasks) == 4
+    first = next(t for t in tasks if t["title"] == "no id, no zone")
+    assert first["tags"] == ["new tag", "Work"] and first["timezone"] == "UTC"
+    assert next(t for t in tasks if t["title"] == "no id either")["completed_at"] is not None
+    tags = (await client.get("/api/v1/tags", headers=h)).json()
+    assert sorted((t["name"], t["color"]) for t in tags if t["name"] == "Work") == [
+        ("Work", "#111111")
+    ]
+
+
+async def test_the_same_id_twice_in_one_file_is_422(client, alice):
+    same = "00000000-0000-0000-0000-0000000000aa"
+    document = {"format": "taskflow.export", "version": 1,
+                "tasks": [{"id": same, "title": "a"}, {"id": same, "title": "b"}]}  # fmt: skip
+    response = await client.post(
+        "/api/v1/import/json", content=orjson.dumps(document),
+        headers={**alice.headers, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 422 and "appears twice" in response.json()["detail"]
