@@ -136,25 +136,39 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.getByLabel('New task').waitFor();
   });
 
-  test('a reminder appears as a toast', async () => {
+  test('a reminder appears as a toast you can act on: snooze, complete, open', async () => {
     const created = await page.evaluate(async () => {
       const now = Date.now();
-      const response = await fetch('/api/v1/tasks', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          title: 'Stretch your legs',
-          due_at: new Date(now + 3_600_000).toISOString(),
-          reminders: [{ at: new Date(now + 4_000).toISOString() }],
-        }),
-      });
-      return response.status;
+      const post = (title) =>
+        fetch('/api/v1/tasks', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ title, due_at: new Date(now + 3_600_000).toISOString(), reminders: [{ at: new Date(now + 4_000).toISOString() }] }),
+        }).then(async (r) => ({ status: r.status, task: await r.json() }));
+      return Promise.all([post('Stretch your legs'), post('Drink some water'), post('Feed the cat')]);
     });
-    assert.equal(created, 201);
-    const toast = page.getByTestId('toast-reminder').filter({ hasText: 'Stretch your legs' });
-    await toast.waitFor({ timeout: 30_000 });
+    assert.deepEqual(created.map((c) => c.status), [201, 201, 201]);
+    const reminder = (title) => page.getByTestId('toast-reminder').filter({ hasText: title });
+    await reminder('Stretch your legs').waitFor({ timeout: 30_000 });
+    await reminder('Drink some water').waitFor({ timeout: 10_000 });
+    await reminder('Feed the cat').waitFor({ timeout: 10_000 });
     await shot(page, '07-reminder-toast');
+    // Snooze: the reminder service schedules a one-off reminder in 10 minutes
+    await reminder('Stretch your legs').getByRole('button', { name: 'Snooze 10 min' }).click();
+    await page.getByText(/^Snoozed “Stretch your legs” until /).waitFor();
+    // Complete, from the toast
+    await reminder('Drink some water').getByRole('button', { name: 'Complete' }).click();
+    await page.waitForFunction(
+      async (id) => (await (await fetch(`/api/v1/tasks/${id}`)).json()).status === 'completed',
+      created[1].task.id,
+    );
+    // Open: the editor on that task
+    await reminder('Feed the cat').getByRole('button', { name: 'Open' }).click();
+    const editor = page.getByRole('dialog');
+    assert.equal(await editor.getByLabel('Title').inputValue(), 'Feed the cat');
+    await editor.getByRole('button', { name: 'Close' }).click();
+    await editor.waitFor({ state: 'detached' });
   });
 
   test('delete with undo, and restore from the trash', async () => {

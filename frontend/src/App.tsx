@@ -56,7 +56,7 @@ export function App() {
   const timeZone = user.timezone || browserTimeZone();
 
   return (
-    <>
+    <EditorHost timeZone={timeZone}>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2">
         Skip to content
       </a>
@@ -102,20 +102,18 @@ export function App() {
         </div>
       </header>
       <main id="main" className="mx-auto max-w-4xl px-3 py-4">
-        <EditorHost timeZone={timeZone}>
-          <ErrorBoundary label="This view failed to show.">
-            <Suspense fallback={<p aria-busy="true" className="p-3 text-sm">Loading…</p>}>
-              <Switch>
-                <Route path="/"><TasksPage timeZone={timeZone} /></Route>
-                <Route path="/today"><TodayPage timeZone={timeZone} /></Route>
-                <Route path="/upcoming"><UpcomingPage timeZone={timeZone} /></Route>
-                <Route path="/calendar/:month?"><CalendarPage timeZone={timeZone} /></Route>
-                <Route path="/trash"><TrashPage /></Route>
-                <Route><NotFound /></Route>
-              </Switch>
-            </Suspense>
-          </ErrorBoundary>
-        </EditorHost>
+        <ErrorBoundary label="This view failed to show.">
+          <Suspense fallback={<p aria-busy="true" className="p-3 text-sm">Loading…</p>}>
+            <Switch>
+              <Route path="/"><TasksPage timeZone={timeZone} /></Route>
+              <Route path="/today"><TodayPage timeZone={timeZone} /></Route>
+              <Route path="/upcoming"><UpcomingPage timeZone={timeZone} /></Route>
+              <Route path="/calendar/:month?"><CalendarPage timeZone={timeZone} /></Route>
+              <Route path="/trash"><TrashPage /></Route>
+              <Route><NotFound /></Route>
+            </Switch>
+          </Suspense>
+        </ErrorBoundary>
       </main>
       {chatLoaded && (
         <ErrorBoundary label="The assistant failed.">
@@ -124,7 +122,7 @@ export function App() {
           </Suspense>
         </ErrorBoundary>
       )}
-    </>
+    </EditorHost>
   );
 }
 

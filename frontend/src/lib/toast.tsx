@@ -57,39 +57,45 @@ export function ToastProvider({ children }: { children: ReactNode }) {
         role="status"
         className="toasts pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end"
       >
-        {toasts.map((t) => (
-          <div
-            key={t.id}
-            data-testid={`toast-${t.tone ?? 'info'}`}
-            className={`pointer-events-auto flex w-full max-w-sm flex-wrap items-start gap-x-3 gap-y-1 rounded-lg border-l-4 bg-white p-3 shadow-lg dark:bg-slate-800 ${tones[t.tone ?? 'info']}`}
-          >
-            <div className="min-w-0 flex-1 text-sm">
-              {t.title && <p className="font-semibold">{t.title}</p>}
-              <p className="break-words">{t.message}</p>
-            </div>
-            {[...(t.action ? [t.action] : []), ...(t.actions ?? [])].map((action) => (
-              <button
-                key={action.label}
-                type="button"
-                className="rounded px-2 py-1 text-sm font-semibold text-blue-700 hover:bg-blue-50 dark:text-blue-300 dark:hover:bg-slate-700"
-                onClick={() => {
-                  action.run();
-                  dismiss(t.id);
-                }}
-              >
-                {action.label}
-              </button>
-            ))}
+        {toasts.map((t) => {
+          const button = (action: { label: string; run: () => void }) => (
             <button
+              key={action.label}
               type="button"
-              aria-label="Dismiss"
-              className="rounded px-1 text-slate-500 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white"
-              onClick={() => dismiss(t.id)}
+              className="rounded px-2 py-1 text-sm font-semibold text-blue-700 hover:bg-blue-50 dark:text-blue-300 dark:hover:bg-slate-700"
+              onClick={() => {
+                action.run();
+                dismiss(t.id);
+              }}
             >
-              ×
+              {action.label}
             </button>
-          </div>
-        ))}
+          );
+          return (
+            <div
+              key={t.id}
+              data-testid={`toast-${t.tone ?? 'info'}`}
+              className={`pointer-events-auto w-full max-w-sm rounded-lg border-l-4 bg-white p-3 shadow-lg dark:bg-slate-800 ${tones[t.tone ?? 'info']}`}
+            >
+              <div className="flex items-start gap-3">
+                <div className="min-w-0 flex-1 text-sm">
+                  {t.title && <p className="font-semibold">{t.title}</p>}
+                  <p className="break-words">{t.message}</p>
+                </div>
+                {t.action && button(t.action)}
+                <button
+                  type="button"
+                  aria-label="Dismiss"
+                  className="rounded px-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white"
+                  onClick={() => dismiss(t.id)}
+                >
+                  ×
+                </button>
+              </div>
+              {t.actions && t.actions.length > 0 && <div className="-ml-2 mt-1 flex flex-wrap gap-x-1">{t.actions.map(button)}</div>}
+            </div>
+          );
+        })}
       </div>
     </ToastContext.Provider>
   );

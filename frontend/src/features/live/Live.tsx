@@ -4,7 +4,9 @@ import { dismissToast, useToast } from '../../lib/toast';
 import { Icon } from '../../lib/icons';
 import { formatDue } from '../../lib/time';
 import { tagsKey } from '../tags';
-import { applyTask, invalidateLists } from '../tasks';
+import { errorMessage } from '../../api/client';
+import { SNOOZES, snoozeTask } from '../reminders';
+import { applyTask, completeTask, invalidateLists, useEditor } from '../tasks';
 import type { LiveEvent } from './parse';
 import { useLiveStream, type LiveStatus } from './useLiveStream';
 
@@ -27,15 +29,47 @@ const DOT: Record<LiveStatus, string> = {
 export function Live({ timeZone }: { timeZone: string }) {
   const client = useQueryClient();
   const toast = useToast();
+  const { open } = useEditor();
   const onEvent = useCallback(
     (event: LiveEvent) => {
       if (event.kind === 'reminder') {
         const { data } = event;
         const when = data.due_at ? `Due ${formatDue(data.due_at, timeZone, false)}` : 'Reminder';
-        toast({ tone: 'reminder', title: data.task_title, message: when, duration: 0 });
+        const key = `reminder:${data.task_id}`;
+        const fail = (err: unknown) => toast({ tone: 'error', message: errorMessage(err) });
+        const snooze = (minutes: number) =>
+          snoozeTask(data.task_id, minutes).then(
+            (s) => toast({ message: `Snoozed “${data.task_title}” until ${formatDue(s.fire_at, timeZone, false)}`, key }),
+            fail,
+          );
+        const complete = () =>
+          completeTask(data.task_id).then((task) => {
+            applyTask(client, task);
+            void invalidateLists(client);
+            toast({ message: `Completed “${data.task_title}”`, key });
+          }, fail);
+        toast({
+          tone: 'reminder',
+          title: data.task_title,
+          message: when,
+          duration: 0,
+          key,
+          actions: [
+            ...SNOOZES.map((s) => ({ label: s.label, run: () => void snooze(s.minutes(new Date(), timeZone)) })),
+            { label: 'Complete', run: () => void complete() },
+            { label: 'Open', run: () => open(data.task_id) },
+          ],
+        });
         if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
           try {
-            new Notification(data.task_title, { body: when, tag: data.reminder_id ?? data.task_id });
+            // Buttons on a notification need a service worker's showNotification; a click here
+            // brings the tab forward with the task open (the toast there has the actions).
+            const note = new Notification(data.task_title, { body: `${when} · click to open`, tag: data.reminder_id ?? data.task_id });
+            note.onclick = () => {
+              window.focus();
+              open(data.task_id);
+              note.close();
+            };
           } catch {
             // some browsers allow notifications only from a service worker
           }
@@ -51,7 +85,7 @@ export function Live({ timeZone }: { timeZone: string }) {
         void client.invalidateQueries({ queryKey: tagsKey });
       }
     },
-    [client, toast, timeZone],
+    [client, toast, timeZone, open],
   );
   const onResync = useCallback(() => void invalidateLists(client), [client]);
   const status = useLiveStream(true, onEvent, onResync);
