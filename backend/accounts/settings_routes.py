@@ -24,7 +24,7 @@ async def change_password(
     redis: RedisDep,
 ) -> SignedOut:
     """Change the password; every other sign-in is signed out, this one stays."""
-    await account_service.change_password(session, user=user, data=data)
+    await account_service.change_password(session, redis, user=user, data=data)
     signed_out = await revoke_sessions(redis, user_id=user.id, keep=principal.jti)
     return SignedOut(sessions=signed_out, tokens=0)
 
@@ -49,7 +49,7 @@ async def delete_account(
     redis: RedisDep,
 ) -> Response:
     """Delete the account and everything in it (needs the password); this cannot be undone."""
-    await account_service.delete_account(session, user=user, password=data.password)
+    await account_service.delete_account(session, redis, user=user, password=data.password)
     await revoke_sessions(redis, user_id=user.id)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")

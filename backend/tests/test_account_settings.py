@@ -197,3 +197,18 @@ async def test_deleting_the_account_removes_everything_in_it_and_tells_the_servi
     assert purged[tasks[0]["id"]]["version"] == tasks[0]["version"] + 1
     again = await signup(client, email=alice.email)
     assert again.id != alice.id
+
+
+async def test_repeated_wrong_passwords_are_limited_even_when_signed_in(client, alice):
+    body = {"current_password": "guess", "new_password": "a brand new secret"}
+    for _ in range(5):
+        response = await client.post("/api/v1/auth/password", json=body, headers=alice.headers)
+        assert response.status_code == 403
+    body["current_password"] = alice.password  # even the right one waits now
+    limited = await client.post("/api/v1/auth/password", json=body, headers=alice.headers)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    deleting = await client.post(
+        "/api/v1/auth/me/delete", json={"password": alice.password}, headers=alice.headers
+    )
+    assert deleting.status_code == 429
+    assert await _me(client, alice.headers) == 200
