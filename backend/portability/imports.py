@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,20 +82,18 @@ def document_batch(document: ExportDocument) -> Batch:
 
 async def _create_tags(
     session: AsyncSession, *, user_id: uuid.UUID, tags: Sequence[ExportedTag]
-) -> int:
-    """Create the exported tags the account lacks, with their colours; how many were new."""
+) -> None:
+    """Create the exported tags the account lacks, with their colours."""
     if not tags:
-        return 0
+        return
     rows = [
         {"id": uuid.uuid4(), "user_id": user_id, "name": t.name, "color": t.color} for t in tags
     ]
-    created = await session.scalars(
+    await session.execute(
         insert(Tag)
         .values(rows)
         .on_conflict_do_nothing(index_elements=[Tag.user_id, func.lower(Tag.name)])
-        .returning(Tag.id)
     )
-    return len(created.all())
 
 
 async def _already_imported(
@@ -111,6 +109,12 @@ async def _already_imported(
 
 async def import_batch(session: AsyncSession, *, user: User, batch: Batch) -> ImportResult:
     """Add the batch's tasks (and tags) to the user's account, in the caller's transaction."""
+    # One import per account at a time: a second upload of the same file waits for the first
+    # to commit, then finds its tasks imported and skips them (instead of a unique-key clash).
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"taskflow:import:{user.id}"},
+    )
     tags_before = await session.scalar(select(func.count()).where(Tag.user_id == user.id))
     await _create_tags(session, user_id=user.id, tags=batch.tags)
     keys = [item.key for item in batch.tasks if item.key]

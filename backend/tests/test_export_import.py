@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
@@ -202,3 +203,17 @@ async def test_the_same_id_twice_in_one_file_is_422(client, alice):
         headers={**alice.headers, "Content-Type": "application/json"},
     )  # fmt: skip
     assert response.status_code == 422 and "appears twice" in response.json()["detail"]
+
+
+async def test_two_uploads_of_one_file_at_once_import_it_once(client, alice):
+    await _fill(client, alice)
+    exported = (await client.get("/api/v1/export/json", headers=alice.headers)).content
+    fresh = await signup(client)
+    h = {**fresh.headers, "Content-Type": "application/json"}
+    first, second = await asyncio.gather(
+        client.post("/api/v1/import/json", content=exported, headers=h),
+        client.post("/api/v1/import/json", content=exported, headers=h),
+    )
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    assert sorted([first.json()["imported"], second.json()["imported"]]) == [0, 5]
+    assert len(await _everything(client, fresh)) == 5
