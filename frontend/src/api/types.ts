@@ -147,6 +147,8 @@ export interface Problem {
   detail?: string;
   errors?: { field: string; message: string }[];
   current_version?: number;
+  /** client side only: what an administrator would do about it (shown folded away) */
+  setup?: string;
 }
 
 /** schema AuditEntry (audit service: GET /audit/tasks/{task_id}, oldest first) */

@@ -16,6 +16,12 @@ const LABEL: Record<LiveStatus, string> = {
   reconnecting: 'Reconnecting…',
   offline: 'Offline',
   unavailable: 'Live updates unavailable',
+  'too-many': 'Not live: too many tabs',
+};
+/** What the status means for the person, when a short label is not enough. */
+const EXPLAIN: Partial<Record<LiveStatus, string>> = {
+  'too-many': 'Live updates are paused in this tab because TaskFlow is open in too many other tabs or windows. Close one and this tab goes live by itself; until then, reload to see changes.',
+  offline: 'You are offline: changes made elsewhere show when you are back online.',
 };
 const DOT: Record<LiveStatus, string> = {
   connecting: 'bg-slate-400',
@@ -23,6 +29,7 @@ const DOT: Record<LiveStatus, string> = {
   reconnecting: 'bg-amber-500',
   offline: 'bg-red-600',
   unavailable: 'bg-slate-400',
+  'too-many': 'bg-amber-500',
 };
 
 /** Applies live events to the cache, shows reminders, and shows the connection state. */
@@ -95,9 +102,10 @@ export function Live({ timeZone }: { timeZone: string }) {
 export function LiveIndicator({ status }: { status: LiveStatus }) {
   const quiet = status === 'live' || status === 'connecting' || status === 'unavailable';
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs" role="status" data-testid="live-status" data-status={status} title={LABEL[status]}>
-      <span aria-hidden className={`h-2.5 w-2.5 rounded-full ${DOT[status]}`} />
+    <span className="inline-flex items-center gap-1.5 text-xs" role="status" data-testid="live-status" data-status={status} title={EXPLAIN[status] ?? LABEL[status]}>
+      <span aria-hidden className={`h-2.5 w-2.5 shrink-0 rounded-full ${DOT[status]}`} />
       <span className={quiet ? 'sr-only' : 'font-medium'}>{LABEL[status]}</span>
+      {EXPLAIN[status] && <span className="sr-only">. {EXPLAIN[status]}</span>}
     </span>
   );
 }
