@@ -511,6 +511,129 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     }
   });
 
+  test('settings: profile, password, tokens with an MCP configuration, export and import, the calendar feed, trash, sign out everywhere, delete account', async () => {
+    // a person of their own, so signing out everywhere and deleting the account touch no other test
+    const own = await browser.newContext({ ...DESKTOP, acceptDownloads: true });
+    try {
+      const me = `settings-${Date.now()}@example.com`;
+      const signup = await own.request.post(`${server.url}/api/v1/auth/signup`, { data: { email: me, password: PASSWORD, name: 'Sam Settings', timezone: 'Europe/Berlin' } });
+      assert.equal(signup.status(), 201);
+      const p = await own.newPage();
+      await p.goto(server.url);
+      await p.getByLabel('New task').fill('Buy stamps tomorrow at 9am every week');
+      await p.getByLabel('New task').press('Enter');
+      await rows(p, 'Buy stamps').waitFor();
+      await p.getByRole('link', { name: 'Settings' }).click();
+      await p.waitForURL(/\/settings$/);
+
+      // profile: name and time zone
+      await p.getByLabel('Name', { exact: true }).fill('Sam S.');
+      await p.getByLabel('Time zone').fill('America/New_York');
+      await p.getByRole('button', { name: 'Save profile' }).click();
+      await p.getByTestId('settings-profile').getByText('Saved.').waitFor();
+      const profile = await p.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
+      assert.deepEqual([profile.name, profile.timezone], ['Sam S.', 'America/New_York']);
+
+      // a personal access token: shown once, with MCP client configurations, listed, revoked
+      await p.getByLabel('Token name').fill('Claude Desktop');
+      await p.getByRole('button', { name: 'Create token' }).click();
+      const fresh = p.getByTestId('new-token');
+      const token = await fresh.getByLabel('Token', { exact: true }).inputValue();
+      assert.match(token, /^tf_pat_/);
+      const cli = await fresh.getByLabel('Claude Code (command line)').inputValue();
+      assert.equal(cli, `claude mcp add --transport http taskflow ${server.url}/mcp --header "Authorization: Bearer ${token}"`);
+      const mcp = await p.request.post(`${server.url}/mcp`, {
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json, text/event-stream', 'Content-Type': 'application/json' },
+        data: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      });
+      assert.equal(mcp.status(), 200, 'the token works for the MCP endpoint');
+      await shotBoth(p, 'view-settings');
+      await fresh.getByRole('button', { name: 'Done, I have copied it' }).click();
+      const tokenRow = p.getByTestId('token-row').filter({ hasText: 'Claude Desktop' });
+      await tokenRow.waitFor();
+      assert.doesNotMatch(await p.getByTestId('settings-tokens').textContent(), new RegExp(token));
+      await tokenRow.getByRole('button', { name: 'Revoke “Claude Desktop”' }).click();
+      await tokenRow.waitFor({ state: 'detached' });
+      const revoked = await p.request.post(`${server.url}/mcp`, {
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        data: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      });
+      assert.equal(revoked.status(), 401, 'a revoked token no longer works');
+
+      // export as JSON, import it back (nothing twice), and a Todoist CSV
+      const data = p.getByTestId('settings-data');
+      const [download] = await Promise.all([p.waitForEvent('download'), data.getByRole('link', { name: 'Export as JSON' }).click()]);
+      const exported = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+      assert.equal(exported.format, 'taskflow.export');
+      assert.ok(exported.tasks.some((t) => t.title === 'Buy stamps'));
+      const [csv] = await Promise.all([p.waitForEvent('download'), data.getByRole('link', { name: 'Export as CSV' }).click()]);
+      assert.match(await (await import('node:fs/promises')).readFile(await csv.path(), 'utf8'), /Buy stamps/);
+      await data.getByLabel('File to import').setInputFiles({ name: 'export.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
+      await data.getByRole('button', { name: 'Import', exact: true }).click();
+      await data.getByTestId('import-result').getByText(/^Imported 1 task\.$/).waitFor();
+      // the same file again adds nothing twice
+      await data.getByRole('button', { name: 'Import', exact: true }).click();
+      await data.getByTestId('import-result').getByText(/^Imported 0 tasks, skipped 1 already imported\.$/).waitFor();
+      await data.getByLabel('Todoist CSV export').check();
+      const todoist = 'TYPE,CONTENT,DESCRIPTION,PRIORITY,INDENT,AUTHOR,RESPONSIBLE,DATE,DATE_LANG,TIMEZONE\ntask,Renew library card @errands,,2,1,,,tomorrow,en,Europe/Berlin\n';
+      await data.getByLabel('File to import').setInputFiles({ name: 'todoist.csv', mimeType: 'text/csv', buffer: Buffer.from(todoist) });
+      await data.getByRole('button', { name: 'Import', exact: true }).click();
+      await data.getByTestId('import-result').getByText(/Imported 1 task/).waitFor();
+
+      // the calendar feed: on, its address serves the due tasks, off
+      const feed = p.getByTestId('settings-feed');
+      await feed.getByRole('button', { name: 'Turn on the feed' }).click();
+      const url = await feed.getByLabel('Your feed address (shown once)').inputValue();
+      const ics = await p.request.get(url);
+      assert.equal(ics.status(), 200);
+      const body = await ics.text();
+      assert.match(body, /BEGIN:VCALENDAR/);
+      assert.match(body, /Buy stamps/);
+      assert.match(body, /RRULE:FREQ=WEEKLY/);
+      await feed.getByRole('button', { name: 'Turn off' }).click();
+      await feed.getByTestId('feed-status').getByText('Off.').waitFor();
+      assert.equal((await p.request.get(url)).status(), 404);
+
+      // empty the trash; and "delete forever" from the trash page
+      await p.evaluate(async () => {
+        const post = (title) => fetch('/api/v1/tasks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) }).then((r) => r.json());
+        for (const t of [await post('Old draft one'), await post('Old draft two')]) await fetch(`/api/v1/tasks/${t.id}`, { method: 'DELETE' });
+      });
+      await p.getByRole('link', { name: 'Trash' }).click();
+      await p.getByRole('button', { name: 'Delete “Old draft one” forever' }).click();
+      await p.getByTestId('trash-row').filter({ hasText: 'Old draft one' }).waitFor({ state: 'detached' });
+      await p.getByRole('link', { name: 'Settings' }).click();
+      await p.getByRole('button', { name: 'Empty the trash…' }).click();
+      await p.getByRole('button', { name: 'Yes, empty the trash' }).click();
+      await p.getByText('Deleted 1 task for good.').waitFor();
+
+      // change the password: this sign-in stays
+      await p.getByLabel('Current password').fill(PASSWORD);
+      await p.getByLabel('New password').fill('a brand new secret 2');
+      await p.getByRole('button', { name: 'Change password' }).click();
+      await p.getByText(/^Password changed\./).waitFor();
+      assert.equal((await p.request.post(`${server.url}/api/v1/auth/login`, { data: { email: me, password: 'a brand new secret 2' } })).status(), 200);
+
+      // sign out everywhere: back to sign-in
+      await p.getByRole('button', { name: 'Sign out everywhere…' }).click();
+      await p.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
+      await p.getByRole('button', { name: 'Sign in' }).waitFor();
+
+      // delete the account (signed in again): the sign-in no longer works
+      await p.getByLabel('Email').fill(me);
+      await p.getByLabel('Password').fill('a brand new secret 2');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Settings', level: 2 }).waitFor(); // back where they were
+      await p.getByRole('button', { name: 'Delete account…' }).click();
+      await p.getByLabel('Your password, to confirm').fill('a brand new secret 2');
+      await p.getByRole('button', { name: 'Delete my account for good' }).click();
+      await p.getByRole('button', { name: 'Sign in' }).waitFor();
+      assert.equal((await p.request.post(`${server.url}/api/v1/auth/login`, { data: { email: me, password: 'a brand new secret 2' } })).status(), 401);
+    } finally {
+      await own.close();
+    }
+  });
+
   test('accessibility: axe-core finds no WCAG 2.2 A/AA violation on any view, light or dark, desktop or phone', async () => {
     const found = [];
     const check = async (label) => {
@@ -522,6 +645,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       ['/upcoming', () => page.getByRole('heading', { name: 'Upcoming', level: 2 }).waitFor()],
       ['/calendar', () => page.locator('table').waitFor()],
       ['/trash', () => page.getByRole('heading', { name: 'Trash', level: 2 }).waitFor()],
+      ['/settings', () => page.getByRole('heading', { name: 'Calendar feed' }).waitFor()],
       ['/nowhere', () => page.getByRole('heading', { name: 'Page not found' }).waitFor()],
     ];
     for (const scheme of ['light', 'dark']) {

@@ -21,7 +21,10 @@ const VIEWS = [
   { href: '/upcoming', label: 'Upcoming', match: (p: string) => p === '/upcoming' },
   { href: '/calendar', label: 'Calendar', match: (p: string) => p.startsWith('/calendar') },
   { href: '/trash', label: 'Trash', match: (p: string) => p === '/trash' },
+  { href: '/settings', label: 'Settings', match: (p: string) => p === '/settings' },
 ] as const;
+
+const SettingsPage = lazy(() => import('./features/settings').then((m) => ({ default: m.SettingsPage })));
 
 const THEME_LABEL = { system: 'Theme: system', dark: 'Theme: dark', light: 'Theme: light' } as const;
 
@@ -110,6 +113,7 @@ export function App() {
               <Route path="/upcoming"><UpcomingPage timeZone={timeZone} /></Route>
               <Route path="/calendar/:month?"><CalendarPage timeZone={timeZone} /></Route>
               <Route path="/trash"><TrashPage /></Route>
+              <Route path="/settings"><SettingsPage /></Route>
               <Route><NotFound /></Route>
             </Switch>
           </Suspense>
