@@ -1,5 +1,5 @@
 """The private calendar feed's content: tasks with a due date as iCalendar VTODOs (RFC 5545),
-generated with the `icalendar` package.
+or as VEVENTs for calendars that show no to-dos, generated with the `icalendar` package.
 
 Each task is one VTODO: DTSTART is its due moment (the anchor of its RRULE and alarms); DUE is
 the same moment, or for an all-day task the end of its day (it is due until the day ends). A
@@ -11,11 +11,11 @@ are VALARMs: an offset before the due moment, or an absolute time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Todo, vRecur
+from icalendar import Alarm, Calendar, Component, Event, Todo, vRecur
 
 from backend.tasks.models import PRIORITIES, Task
 
@@ -48,41 +48,63 @@ def _alarm(reminder: dict[str, Any], title: str) -> Alarm:
     return alarm
 
 
-def task_todo(task: Task) -> Todo:
-    todo = Todo()
-    todo.add("uid", f"{task.id}@taskflow")
-    todo.add("dtstamp", task.updated_at)
-    todo.add("created", task.created_at)
-    todo.add("last-modified", task.updated_at)
-    todo.add("sequence", task.version - 1)
-    todo.add("summary", task.title)
+def _common(component: Component, task: Task) -> None:
+    """What a VTODO and a VEVENT of the task share."""
+    component.add("uid", f"{task.id}@taskflow")
+    component.add("dtstamp", task.updated_at)
+    component.add("created", task.created_at)
+    component.add("last-modified", task.updated_at)
+    component.add("sequence", task.version - 1)
+    component.add("summary", task.title)
     if task.description:
-        todo.add("description", task.description)
+        component.add("description", task.description)
+    component.add("priority", ICAL_PRIORITY[PRIORITIES[task.priority]])
+    if task.tags:
+        component.add("categories", [tag.name for tag in task.tags])
+    if task.recurrence and (rule := _rrule(task.recurrence)) is not None:
+        component.add("rrule", rule)
+    for reminder in task.reminders or ():
+        component.add_component(_alarm(reminder, task.title))
+
+
+def _span(task: Task) -> tuple[date | datetime, date | datetime]:
+    """(start, end) of the task: its due moment twice, or its day and the next one."""
     local = task.due_at.astimezone(ZoneInfo(task.timezone))
     if task.all_day:
-        todo.add("dtstart", local.date())
-        todo.add("due", local.date() + timedelta(days=1))
-    else:
-        todo.add("dtstart", local)
-        todo.add("due", local)
-    todo.add("priority", ICAL_PRIORITY[PRIORITIES[task.priority]])
+        return local.date(), local.date() + timedelta(days=1)
+    return local, local
+
+
+def task_todo(task: Task) -> Todo:
+    todo = Todo()
+    start, end = _span(task)
+    todo.add("dtstart", start)
+    todo.add("due", end)
+    _common(todo, task)
     if task.status == "completed":
         todo.add("status", "COMPLETED")
         if task.completed_at is not None:
             todo.add("completed", task.completed_at)
     else:
         todo.add("status", "NEEDS-ACTION")
-    if task.tags:
-        todo.add("categories", [tag.name for tag in task.tags])
-    if task.recurrence and (rule := _rrule(task.recurrence)) is not None:
-        todo.add("rrule", rule)
-    for reminder in task.reminders or ():
-        todo.add_component(_alarm(reminder, task.title))
     return todo
 
 
-def calendar(tasks: Iterable[Task], *, name: str) -> bytes:
-    """The feed: one VTODO per task, with the VTIMEZONEs their times name."""
+def task_event(task: Task) -> Event:
+    """The task as an event, for calendars that show no to-dos (Google Calendar): all day on
+    its day, or an instant at its due time."""
+    event = Event()
+    start, end = _span(task)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("transp", "TRANSPARENT")  # a due task does not make its owner busy
+    _common(event, task)
+    return event
+
+
+def calendar(tasks: Iterable[Task], *, name: str, events: bool = False) -> bytes:
+    """The feed: one VTODO (or, with `events`, one VEVENT of each pending task) per task, with
+    the VTIMEZONEs their times name."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -91,6 +113,9 @@ def calendar(tasks: Iterable[Task], *, name: str) -> bytes:
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
     for task in tasks:
-        cal.add_component(task_todo(task))
+        if not events:
+            cal.add_component(task_todo(task))
+        elif task.status == "pending":
+            cal.add_component(task_event(task))
     cal.add_missing_timezones()
     return cal.to_ical()

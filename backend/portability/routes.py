@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from backend.accounts.deps import CurrentUser
 from backend.platform.db import utcnow
@@ -93,7 +94,7 @@ async def regenerate_calendar_feed(
     """Make a new private feed address (a previous one stops working)."""
     row, secret = await feed.regenerate_feed(session, user_id=user.id)
     url = str(request.url_for("calendar_feed", secret=secret))
-    return CalendarFeedCreated(url=url, created_at=row.created_at)
+    return CalendarFeedCreated(url=url, events_url=f"{url}?events=true", created_at=row.created_at)
 
 
 @router.delete("/calendar/feed", status_code=204)
@@ -109,13 +110,19 @@ async def revoke_calendar_feed(user: CurrentUser, session: SessionDep) -> Respon
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
-async def calendar_feed(secret: str, session: SessionDep) -> Response:
+async def calendar_feed(
+    secret: str,
+    session: SessionDep,
+    events: Annotated[
+        bool, Query(description="VEVENTs instead of VTODOs (for Google Calendar)")
+    ] = False,
+) -> Response:
     """The feed itself, for calendar apps: the secret in the address is the only key."""
     owner = await feed.feed_owner(session, secret=secret)
     tasks = await feed.feed_tasks(session, user_id=owner.id)
     # ~1.3 ms of CPU per task in `icalendar`: off the event loop, as other requests go on.
     body = await anyio.to_thread.run_sync(
-        functools.partial(ical.calendar, tasks, name=f"TaskFlow ({owner.name})")
+        functools.partial(ical.calendar, tasks, name=f"TaskFlow ({owner.name})", events=events)
     )
     return Response(
         body,

@@ -88,4 +88,7 @@ class CalendarFeedCreated(BaseModel):
     url: str
     """The private address to subscribe to, shown this once: only its hash is stored.
     Anyone with it can read the feed; regenerate it to cut them off."""
+    events_url: str
+    """The same feed with the tasks as events (VEVENT), for calendars that show no to-dos
+    (Google Calendar)."""
     created_at: datetime

@@ -96,3 +96,30 @@ async def test_regenerating_or_revoking_the_address_cuts_off_the_old_one(client,
     assert (await client.delete("/api/v1/calendar/feed", headers=alice.headers)).status_code == 404
     for guess in ("tf_cal_guess", "x" * 300, "tf_cal_" + "a" * 43):
         assert (await client.get(f"/api/v1/calendar/{guess}.ics")).status_code == 404
+
+
+async def test_the_events_variant_serves_pending_tasks_as_events(client, alice):
+    created = (await client.post("/api/v1/calendar/feed", headers=alice.headers)).json()
+    assert created["events_url"] == created["url"] + "?events=true"
+    await _task(client, alice, title="Standup", due_at="2030-01-07T09:30:00+01:00",
+                timezone="Europe/Berlin", reminders=[{"offset_minutes": 5}],
+                recurrence={"rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "from": "due"})  # fmt: skip
+    await _task(client, alice, title="Holiday", due_at="2030-01-10T00:00:00Z", all_day=True)
+    done = await _task(client, alice, title="Done", due_at="2030-01-08T09:00:00Z")
+    await client.post(f"/api/v1/tasks/{done['id']}/complete", headers=alice.headers)
+
+    response = await client.get(created["events_url"].removeprefix("http://testserver"))
+    assert response.status_code == 200
+    calendar = vobject.readOne(response.text)
+    assert "vtodo" not in calendar.contents
+    events = {event.summary.value: event for event in calendar.contents["vevent"]}
+    assert set(events) == {"Standup", "Holiday"}
+    standup = events["Standup"]
+    berlin = ZoneInfo("Europe/Berlin")
+    assert standup.dtstart.value == datetime(2030, 1, 7, 9, 30, tzinfo=berlin)
+    assert standup.dtend.value == standup.dtstart.value
+    week = [d for d, _ in zip(standup.getrruleset(), range(6), strict=False)]
+    assert [d.weekday() for d in week] == [0, 1, 2, 3, 4, 0]
+    assert str(standup.valarm.trigger.value) == "-1 day, 23:55:00"
+    holiday = events["Holiday"]
+    assert holiday.dtstart.value == date(2030, 1, 10) and holiday.dtend.value == date(2030, 1, 11)
