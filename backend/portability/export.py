@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import User
+from backend.assistant.chat import conversation_history
+from backend.assistant.models import Conversation
 from backend.platform.db import utcnow
 from backend.portability.schemas import EXPORT_FORMAT, EXPORT_VERSION
 from backend.tags.models import Tag
@@ -38,7 +41,7 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-async def all_tasks(session: AsyncSession, *, user_id: Any) -> Sequence[Task]:
+async def all_tasks(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[Task]:
     """Every task of the user, the trash included, oldest first."""
     query = select(Task).where(Task.user_id == user_id).order_by(Task.created_at, Task.id)
     return (await session.scalars(query)).all()
@@ -77,7 +80,20 @@ async def export_document(session: AsyncSession, *, user: User) -> dict[str, Any
         "account": {"email": user.email, "name": user.name, "timezone": user.timezone},
         "tags": [{"name": tag.name, "color": tag.color} for tag in tags],
         "tasks": [exported_task(task) for task in await all_tasks(session, user_id=user.id)],
+        "conversations": await _conversations(session, user_id=user.id),
     }
+
+
+async def _conversations(session: AsyncSession, *, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    ids = await session.scalars(
+        select(Conversation.id)
+        .where(Conversation.user_id == user_id)
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    return [
+        await conversation_history(session, user_id=user_id, conversation_id=conversation_id)
+        for conversation_id in ids.all()
+    ]
 
 
 def _cell(value: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -53,6 +53,24 @@ class ExportedTask(TaskCreate):
     """Set for a task in the trash: it is imported into the trash."""
 
 
+class ExportedMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+    actions: list[dict[str, Any]] | None = None
+    """The assistant's tool calls of that turn, as the chat API shows them."""
+    created_at: datetime
+
+
+class ExportedConversation(BaseModel):
+    """A conversation with the assistant, as people read it. Exported, not imported."""
+
+    id: uuid.UUID
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    messages: list[ExportedMessage]
+
+
 class ExportDocument(BaseModel):
     """Everything of an account, as `GET /api/v1/export/json` gives it and
     `POST /api/v1/import/json` takes it."""
@@ -65,6 +83,8 @@ class ExportDocument(BaseModel):
     account: ExportedAccount = Field(default_factory=ExportedAccount)
     tags: list[ExportedTag] = Field(default_factory=list, max_length=MAX_IMPORT_TAGS)
     tasks: list[ExportedTask] = Field(default_factory=list, max_length=MAX_IMPORT_TASKS)
+    conversations: list[ExportedConversation] = Field(default_factory=list)
+    """Chats with the assistant (`ExportedConversation`); an import leaves them out."""
 
 
 class ImportResult(BaseModel):

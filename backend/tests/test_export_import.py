@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import uuid
 
 import orjson
 
@@ -217,3 +218,32 @@ async def test_two_uploads_of_one_file_at_once_import_it_once(client, alice):
     assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
     assert sorted([first.json()["imported"], second.json()["imported"]]) == [0, 5]
     assert len(await _everything(client, fresh)) == 5
+
+
+async def test_the_export_includes_chats_with_the_assistant_and_import_leaves_them(
+    client, alice, db
+):
+    conversation = uuid.uuid4()
+    await db.execute(
+        "INSERT INTO chat_conversations (id, user_id, title) VALUES ($1, $2, 'Plan my week')",
+        conversation, uuid.UUID(alice.id),
+    )  # fmt: skip
+    for role, text in (("user", "What is due?"), ("assistant", "Nothing until Friday.")):
+        await db.execute(
+            "INSERT INTO chat_messages (conversation_id, role, content) VALUES ($1, $2, $3::jsonb)",
+            conversation, role, orjson.dumps([{"type": "text", "text": text}]).decode(),
+        )  # fmt: skip
+    exported = await client.get("/api/v1/export/json", headers=alice.headers)
+    [chat] = exported.json()["conversations"]
+    assert chat["title"] == "Plan my week"
+    assert [(m["role"], m["content"]) for m in chat["messages"]] == [
+        ("user", "What is due?"),
+        ("assistant", "Nothing until Friday."),
+    ]
+    fresh = await signup(client)
+    response = await client.post(
+        "/api/v1/import/json", content=exported.content, headers=fresh.headers
+    )
+    assert response.status_code == 200, response.text
+    count = "SELECT count(*) FROM chat_conversations WHERE user_id = $1"
+    assert await db.fetchval(count, uuid.UUID(fresh.id)) == 0
