@@ -62,7 +62,7 @@ def _time_of_day(text: str) -> tuple[str, time | None]:
 
 def _rule(words: str) -> str:
     """An RRULE for Todoist's recurrence words ("day", "3 weeks", "weekday", "monday, fri")."""
-    words = words.strip().lower()
+    words = re.sub(r"^other\s+", "2 ", words.strip().lower())  # "every other week"
     if words in {"weekday", "workday"}:
         return "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
     unit = _COUNT_UNIT.match(words)
@@ -80,8 +80,9 @@ def _rule(words: str) -> str:
 
 def parse_date(text: str, *, zone: ZoneInfo, today: date) -> dict[str, Any]:
     """The task fields for Todoist's DATE text: due_at, all_day and perhaps a recurrence."""
-    text = _PLAIN.get(text.strip().lower(), text.strip())
+    text = text.strip()
     rest, at = _time_of_day(text)
+    rest = _PLAIN.get(rest.strip().lower(), rest)
     every = _EVERY.match(rest)
     if every:
         rule = _rule(every[2])

@@ -75,6 +75,8 @@ async def test_a_todoist_export_becomes_tasks_with_tags_dates_and_rules(client, 
         ("every 2 weeks", datetime(2030, 5, 8), True, "FREQ=WEEKLY;INTERVAL=2"),
         ("every mon, fri", datetime(2030, 5, 10), True, "FREQ=WEEKLY;BYDAY=MO,FR"),
         ("every year", datetime(2030, 5, 8), True, "FREQ=YEARLY"),
+        ("every other week", datetime(2030, 5, 8), True, "FREQ=WEEKLY;INTERVAL=2"),
+        ("weekly at 7pm", datetime(2030, 5, 8, 19), False, "FREQ=WEEKLY"),
     ],
 )
 def test_todoist_date_texts(text, due, all_day, rule):
