@@ -408,6 +408,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.getByRole('link', { name: 'Upcoming' }).click();
     await page.waitForURL(/\/upcoming$/);
     const days = page.locator('[data-testid^="group-day-"]');
+    await days.first().waitFor();
     assert.equal(await days.count(), 14);
     const tomorrow = days.nth(1);
     const cake = rows(tomorrow, 'Order the cake');

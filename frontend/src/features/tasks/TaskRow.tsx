@@ -88,7 +88,8 @@ export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onTogg
         </div>
       </div>
       <span className={`shrink-0 rounded px-1.5 py-0.5 text-xs font-medium sm:px-2 ${PRIORITY_STYLE[task.priority]}`} data-testid="priority">
-        <span className="sr-only">priority </span>{task.priority}
+        <span className="sr-only">priority </span>
+        <span>{task.priority}</span>
       </span>
       {extra}
       <button

@@ -107,7 +107,7 @@ export function CalendarPage({ timeZone }: { timeZone: string }) {
                             <button
                               type="button"
                               onClick={() => open(t.id)}
-                              className={`block w-full truncate rounded px-1 text-left ${t.status === 'completed' ? 'text-slate-600 line-through dark:text-slate-400' : isOverdue(t, now) ? 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-100' : 'bg-blue-100 text-blue-900 dark:bg-blue-950 dark:text-blue-100'}`}
+                              className={`block min-h-6 w-full truncate rounded px-1 text-left leading-6 ${t.status === 'completed' ? 'text-slate-600 line-through dark:text-slate-400' : isOverdue(t, now) ? 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-100' : 'bg-blue-100 text-blue-900 dark:bg-blue-950 dark:text-blue-100'}`}
                             >
                               {t.title}
                             </button>
