@@ -19,6 +19,7 @@ routes use so that no ORM session is built for them at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -60,6 +61,16 @@ SORTS: dict[str, tuple[str, str, str]] = {
     "due_date": (DUE_SORT_SQL, "coalesce(due_at, '-infinity'::timestamptz)", "timestamptz"),
     "priority": ("priority", "priority", "int"),
     "title": ("lower(title)", "lower(title)", "text"),
+}
+
+
+# What a cursor's value must be for each SQL type (a forged one would otherwise reach asyncpg).
+_CURSOR_TYPES: dict[str, Callable[[Any], bool]] = {
+    # Naive too: asyncpg reads 'infinity' (no due date) as a naive datetime.max, and writes
+    # it back as 'infinity'.
+    "timestamptz": lambda v: isinstance(v, datetime),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and -32768 <= v <= 32767,
+    "text": lambda v: isinstance(v, str),
 }
 
 
@@ -111,7 +122,9 @@ def page_sql(
         *values, after_id = after
         op = "<" if descending else ">"
         types = [value_type, "timestamptz"][: len(keys)]
-        if len(values) != len(keys):
+        if len(values) != len(keys) or not all(
+            _CURSOR_TYPES[t](v) for v, t in zip(values, types, strict=False)
+        ):
             raise Problem(400, "cursor: not a cursor this API returned; start again without it")
         placeholders = [f"{param(v)}::{t}" for v, t in zip(values, types, strict=True)]
         where.append(

@@ -195,3 +195,28 @@ async def test_tasks_without_a_due_date_keep_the_order_they_were_created_in(clie
         if not (cursor := page["next_cursor"]):
             break
     assert paged == ["dated", *names]
+
+
+async def test_a_forged_cursor_is_400_not_500(client, alice):
+    import base64
+    import json
+
+    def forge(*parts) -> str:
+        return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+    task_id = "00000000-0000-0000-0000-000000000001"
+    stamp = {"t": "2026-01-01T00:00:00+00:00"}
+    for sort, values in (
+        ("priority", ["high", stamp]),
+        ("priority", [99999, stamp]),
+        ("due_date", [stamp, 5]),
+        ("title", [["a"], stamp]),
+        ("created_at", [stamp, stamp]),
+        ("-due_date", [{"t": "not a time"}, stamp]),
+    ):
+        response = await client.get(
+            "/api/v1/tasks",
+            params={"sort": sort, "cursor": forge(sort, values, task_id)},
+            headers=alice.headers,
+        )
+        assert response.status_code == 400, (sort, values, response.text)
