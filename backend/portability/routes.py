@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from backend.accounts.deps import CurrentUser
 from backend.platform.db import utcnow
 from backend.platform.deps import SessionDep
+from backend.platform.errors import Problem
 from backend.platform.responses import json_response
 from backend.portability import export, feed, ical, imports, todoist
 from backend.portability.schemas import (
@@ -63,18 +64,27 @@ _CSV_BODY = {
 }
 
 
+async def _file(request: Request) -> bytes:
+    """The uploaded file: the request body itself (a form upload is refused with a hint)."""
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        raise Problem(
+            415, "Send the file itself as the request body, not as a form (multipart) upload"
+        )
+    return await request.body()
+
+
 @router.post("/import/json", response_model=ImportResult, openapi_extra=_JSON_BODY)
 async def import_json(request: Request, user: CurrentUser, session: SessionDep) -> ImportResult:
     """Add the tasks and tags of a TaskFlow JSON export to this account (all or nothing);
     importing the same file again adds nothing twice."""
-    document = imports.parse_document(await request.body())
+    document = imports.parse_document(await _file(request))
     return await imports.import_batch(session, user=user, batch=imports.document_batch(document))
 
 
 @router.post("/import/todoist", response_model=ImportResult, openapi_extra=_CSV_BODY)
 async def import_todoist(request: Request, user: CurrentUser, session: SessionDep) -> ImportResult:
     """Add the tasks of a Todoist CSV export (a project's "Export as CSV") to this account."""
-    batch = todoist.todoist_batch(await request.body(), user_timezone=user.timezone)
+    batch = todoist.todoist_batch(await _file(request), user_timezone=user.timezone)
     return await imports.import_batch(session, user=user, batch=batch)
 
 

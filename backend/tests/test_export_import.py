@@ -142,6 +142,10 @@ async def test_bad_import_files_get_a_clear_4xx_and_add_nothing(client, alice):
     problem = await post(orjson.dumps(refused))
     assert problem["status"] == 422 and "tasks[1] ('second')" in problem["detail"]
     assert (await client.get("/api/v1/tasks", headers=alice.headers)).json()["items"] == []
+    form = await client.post(
+        "/api/v1/import/json", files={"file": ("export.json", b"{}")}, headers=alice.headers
+    )
+    assert form.status_code == 415 and "request body" in form.json()["detail"]
 
 
 async def test_an_import_file_over_the_size_limit_is_413(client, alice, settings):
