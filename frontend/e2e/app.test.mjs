@@ -36,6 +36,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.goto(server.url);
     await page.getByRole('heading', { name: 'TaskFlow' }).waitFor();
     await shot(page, '01-sign-in');
+    await shotBoth(page, 'view-sign-in');
     await page.getByRole('button', { name: 'New here? Create an account' }).click();
     await page.getByLabel('Name').fill('Erin Example');
     await page.getByLabel('Email').fill(email);
@@ -72,6 +73,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await editor.getByTestId('rrule-words').filter({ hasText: 'every week on Mon, Wed' }).waitFor();
     assert.equal(await editor.getByTestId('rrule-code').textContent(), 'FREQ=WEEKLY;BYDAY=MO,WE');
     await shot(page, '04-editor');
+    await shotBoth(page, 'view-editor');
     await editor.getByRole('button', { name: 'Create task' }).click();
     await editor.waitFor({ state: 'detached' });
     const row = rows(page, 'Water the plants');
@@ -81,6 +83,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     assert.match(text, /garden/);
     assert.equal(await row.getByTestId("reminder-count").textContent(), "reminders:1");
     await shot(page, '05-list');
+    await shotBoth(page, 'view-tasks');
   });
 
   test('complete it and see the next occurrence', async () => {
@@ -184,6 +187,7 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await page.getByRole('link', { name: 'Trash' }).click();
     await page.getByTestId('trash-row').filter({ hasText: 'Throw this away' }).waitFor();
     await shot(page, '08-trash');
+    await shotBoth(page, 'view-trash');
     await page.getByRole('button', { name: 'Restore “Throw this away”' }).click();
     await page.getByText('The trash is empty.').waitFor();
     await page.getByRole('link', { name: 'Tasks', exact: true }).click();
@@ -632,6 +636,43 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
       assert.equal((await p.request.post(`${server.url}/api/v1/auth/login`, { data: { email: me, password: 'a brand new secret 2' } })).status(), 401);
     } finally {
       await own.close();
+    }
+  });
+
+  test('installable: a manifest, and a service worker that opens the app shell offline; offline it says so and queues nothing', async () => {
+    const manifest = await (await page.request.get(`${server.url}/manifest.webmanifest`)).json();
+    assert.equal(manifest.name, 'TaskFlow');
+    assert.equal(manifest.display, 'standalone');
+    assert.deepEqual(manifest.icons.map((i) => i.sizes).sort(), ['192x192', '512x512']);
+    for (const icon of manifest.icons) assert.equal((await page.request.get(`${server.url}${icon.src}`)).status(), 200);
+    const ctx = await browser.newContext(DESKTOP);
+    try {
+      await ctx.addCookies(await context.cookies());
+      const p = await ctx.newPage();
+      await p.goto(server.url);
+      await p.getByLabel('New task').waitFor();
+      assert.equal(await p.evaluate(() => document.querySelector('link[rel="manifest"]')?.getAttribute('href')), '/manifest.webmanifest');
+      // the worker installs after the first render and takes this page over
+      await p.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+      // offline with the page open: it says so, and a new task is refused, not queued
+      await ctx.setOffline(true);
+      await p.getByTestId('offline-banner').waitFor();
+      await p.getByLabel('New task').fill('Written while offline');
+      await p.getByLabel('New task').press('Enter');
+      await p.getByRole('alert').filter({ hasText: 'Could not reach TaskFlow' }).waitFor();
+      assert.equal(await p.getByLabel('New task').inputValue(), 'Written while offline', 'what was typed stays');
+      // a reload while offline: the app shell comes from the service worker
+      await p.reload();
+      await p.getByTestId('offline-banner').waitFor();
+      await p.getByText('TaskFlow could not load.').waitFor(); // the app itself runs, and says why
+      await p.getByText('Could not reach TaskFlow. Check your connection and try again.').waitFor();
+      await shot(p, '19-offline');
+      await ctx.setOffline(false);
+      await new Promise((ok) => setTimeout(ok, 1_000));
+      const search = await page.evaluate(async () => (await (await fetch('/api/v1/tasks?q=offline&status=pending')).json()).items.length);
+      assert.equal(search, 0, 'nothing was sent later behind the person’s back');
+    } finally {
+      await ctx.close();
     }
   });
 

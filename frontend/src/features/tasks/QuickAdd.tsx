@@ -12,13 +12,19 @@ type Parse = (line: string, now: Date, timeZone: string, options?: QuickAddOptio
 // first focused or typed in, and a submit before then waits for it.
 let parserModule: Promise<Parse> | null = null;
 export function loadParser(): Promise<Parse> {
-  parserModule ??= import('./quickAdd').then((m) => m.parseQuickAdd);
+  parserModule ??= import('./quickAdd').then(
+    (m) => m.parseQuickAdd,
+    (err: unknown) => {
+      parserModule = null; // offline, say: try again next time
+      throw err;
+    },
+  );
   return parserModule;
 }
 
 function useParser(): [Parse | null, () => void] {
   const [parse, setParse] = useState<Parse | null>(null);
-  const load = useCallback(() => void loadParser().then((p) => setParse(() => p)), []);
+  const load = useCallback(() => void loadParser().then((p) => setParse(() => p), () => {}), []);
   return [parse, load];
 }
 
@@ -77,7 +83,13 @@ export const QuickAdd = forwardRef<HTMLInputElement, Props>(function QuickAdd({ 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const parser = parse ?? (await loadParser());
+    let parser = parse;
+    try {
+      parser ??= await loadParser();
+    } catch {
+      setError('Could not reach TaskFlow. Check your connection and try again.');
+      return;
+    }
     const body = parser(text, new Date(), timeZone, { ignore, defaultDue }).task;
     if (!body) return;
     setError(null);
