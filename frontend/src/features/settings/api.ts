@@ -1,38 +1,19 @@
 import { request } from '../../api/client';
-import type { User } from '../../api/types';
+import type {
+  CalendarFeed,
+  CalendarFeedCreated,
+  ImportResult,
+  PersonalToken,
+  PersonalTokenCreated,
+  SignedOut,
+  TrashEmptied,
+  User,
+} from '../../api/types';
+
+export type { CalendarFeedCreated, ImportResult, PersonalTokenCreated };
 
 // Account settings and "your data is yours" (backend/accounts/settings_routes.py,
 // token_routes.py, backend/portability/routes.py, backend/tasks/trash_routes.py).
-
-export interface SignedOut {
-  sessions: number;
-  tokens: number;
-}
-export interface PersonalToken {
-  id: string;
-  name: string;
-  prefix: string;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-}
-export interface PersonalTokenCreated extends PersonalToken {
-  token: string;
-}
-export interface ImportResult {
-  imported: number;
-  skipped: number;
-  tags_created: number;
-  warnings: string[];
-}
-export interface CalendarFeed {
-  active: boolean;
-  created_at: string | null;
-}
-export interface CalendarFeedCreated {
-  url: string;
-  created_at: string;
-}
 
 export const tokensKey = ['settings', 'tokens'] as const;
 export const feedKey = ['settings', 'feed'] as const;
@@ -58,7 +39,7 @@ export const importFile = (kind: 'json' | 'todoist', text: string) =>
     raw: { text, type: kind === 'json' ? 'application/json' : 'text/csv' },
   });
 
-export const emptyTrash = () => request<{ deleted: number }>('/trash', { method: 'DELETE' });
+export const emptyTrash = () => request<TrashEmptied>('/trash', { method: 'DELETE' });
 
 /** Copy-paste configurations of an MCP client for a new token. */
 export function mcpConfigs(origin: string, token: string): { label: string; text: string }[] {
