@@ -74,7 +74,7 @@ export function App() {
                   key={v.href}
                   href={v.href}
                   aria-current={current ? 'page' : undefined}
-                  className={`shrink-0 rounded px-2 py-1 text-sm ${current ? 'bg-slate-200 font-semibold dark:bg-slate-800' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+                  className={`shrink-0 rounded px-1.5 py-1 text-[0.8125rem] sm:px-2 sm:text-sm ${current ? 'bg-slate-200 font-semibold dark:bg-slate-800' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
                 >
                   {v.label}
                 </Link>

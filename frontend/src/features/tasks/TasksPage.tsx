@@ -4,7 +4,7 @@ import { useDebounce } from '../../lib/useDebounce';
 import { useShortcuts } from '../../lib/useShortcuts';
 import { useEditor } from './editorHost';
 import { FilterBar } from './FilterBar';
-import { DEFAULT_FILTERS, toQuery, type Filters } from './filters';
+import { DEFAULT_FILTERS, toQuery, visibleRows, type Filters } from './filters';
 import { useTaskList } from './queries';
 import { QuickAdd } from './QuickAdd';
 import { TaskList } from './TaskList';
@@ -18,7 +18,7 @@ export function TasksPage({ timeZone }: { timeZone: string }) {
     [q, filters.status, filters.priority, filters.tags, filters.due, filters.sort, timeZone],
   );
   const list = useTaskList(query);
-  const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const items = useMemo(() => visibleRows(filters, list.data?.pages.flatMap((p) => p.items) ?? [], new Date()), [list.data, filters]);
   const [selected, setSelected] = useState(-1);
   const { editing, open } = useEditor();
   const quickAdd = useRef<HTMLInputElement>(null);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTask } from '../../test/factories';
 import { FIRST_PAGE_SIZE, taskPagePath } from './api';
-import { dueWindow, toQuery, DEFAULT_FILTERS } from './filters';
+import { dueWindow, toQuery, visibleRows, DEFAULT_FILTERS } from './filters';
 import { diffUpdate, formFromTask, formToBody, emptyForm } from './form';
 import { parseQuickAdd } from './quickAdd';
 
@@ -33,6 +33,17 @@ describe('filters', () => {
     expect(taskPagePath(query, null)).toBe(`/tasks?status=pending&tag=a&sort=due_date&limit=${FIRST_PAGE_SIZE}`);
     expect(taskPagePath(query, 'c2')).toBe('/tasks?status=pending&tag=a&sort=due_date&limit=100&cursor=c2');
     expect(taskPagePath({ ...query, limit: 10 }, null)).toMatch(/limit=10$/);
+  });
+});
+
+describe('visibleRows', () => {
+  it('"Overdue" leaves out an all-day task due today (the API returns it: its due_at is the day’s start)', () => {
+    const today = makeTask({ id: 'a', due_at: '2026-11-25T00:00:00+01:00', all_day: true });
+    const late = makeTask({ id: 'b', due_at: '2026-11-25T09:00:00+01:00', all_day: false });
+    const yesterday = makeTask({ id: 'c', due_at: '2026-11-24T00:00:00+01:00', all_day: true });
+    const overdue = { ...DEFAULT_FILTERS, due: 'overdue' as const };
+    expect(visibleRows(overdue, [today, late, yesterday], now).map((t) => t.id)).toEqual(['b', 'c']);
+    expect(visibleRows(DEFAULT_FILTERS, [today, late], now).map((t) => t.id)).toEqual(['a', 'b']);
   });
 });
 
