@@ -36,7 +36,7 @@ export default defineConfig({
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api\//, /^\/mcp/, /^\/openapi\.json/, /^\/docs/, /^\/redoc/, /^\/health/, /^\/metrics/],
         runtimeCaching: [],
-        importScripts: ['/sw-bypass.js'],
+        importScripts: ['/sw-extra.js'],
         cleanupOutdatedCaches: true,
       },
     }),

@@ -174,6 +174,16 @@ describe('TaskFlow web app', { timeout: 600_000 }, () => {
     await editor.waitFor({ state: 'detached' });
   });
 
+  test('a window a reminder notification opened (/?task=<id>) shows that task', async () => {
+    const id = await rows(page, 'Feed the cat').first().getAttribute('data-task-id');
+    await page.goto(`${server.url}/?task=${id}`);
+    const editor = page.getByRole('dialog');
+    assert.equal(await editor.getByLabel('Title').inputValue(), 'Feed the cat');
+    assert.equal(new URL(page.url()).search, '', 'the address is clean again');
+    await editor.getByRole('button', { name: 'Close' }).click();
+    await editor.waitFor({ state: 'detached' });
+  });
+
   test('delete with undo, and restore from the trash', async () => {
     await page.getByLabel('New task').fill('Throw this away');
     await page.getByLabel('New task').press('Enter');

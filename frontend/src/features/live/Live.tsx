@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { dismissToast, useToast } from '../../lib/toast';
 import { Icon } from '../../lib/icons';
@@ -67,20 +67,7 @@ export function Live({ timeZone }: { timeZone: string }) {
             { label: 'Open', run: () => open(data.task_id) },
           ],
         });
-        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-          try {
-            // Buttons on a notification need a service worker's showNotification; a click here
-            // brings the tab forward with the task open (the toast there has the actions).
-            const note = new Notification(data.task_title, { body: `${when} · click to open`, tag: data.reminder_id ?? data.task_id });
-            note.onclick = () => {
-              window.focus();
-              open(data.task_id);
-              note.close();
-            };
-          } catch {
-            // some browsers allow notifications only from a service worker
-          }
-        }
+        if (typeof Notification !== 'undefined' && Notification.permission === 'granted') void notify(data.task_title, when, data.task_id, data.reminder_id, open);
         return;
       }
       applyTask(client, event.task);
@@ -95,8 +82,62 @@ export function Live({ timeZone }: { timeZone: string }) {
     [client, toast, timeZone, open],
   );
   const onResync = useCallback(() => void invalidateLists(client), [client]);
+  useNotificationClicks(open);
   const status = useLiveStream(true, onEvent, onResync);
   return <LiveIndicator status={status} />;
+}
+
+/**
+ * A reminder as a browser notification. Through the service worker where there is one, with
+ * Snooze 10 min and Complete buttons (public/sw-extra.js acts on them); otherwise a plain
+ * notification whose click brings the tab forward with the task open.
+ */
+async function notify(title: string, body: string, taskId: string, reminderId: string | undefined, open: (id: string) => void) {
+  const tag = reminderId ?? taskId;
+  try {
+    const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration() : undefined;
+    if (registration?.active) {
+      await registration.showNotification(title, {
+        body,
+        tag,
+        data: { taskId },
+        actions: [
+          { action: 'snooze', title: 'Snooze 10 min' },
+          { action: 'complete', title: 'Complete' },
+        ],
+      } as NotificationOptions);
+      return;
+    }
+    const note = new Notification(title, { body: `${body} · click to open`, tag });
+    note.onclick = () => {
+      window.focus();
+      open(taskId);
+      note.close();
+    };
+  } catch {
+    // some browsers allow notifications only from a service worker
+  }
+}
+
+/** The service worker's "open this task" (a notification clicked), and `/?task=<id>` (a window it opened). */
+function useNotificationClicks(open: (id: string) => void) {
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    const task = params.get('task');
+    if (task) {
+      open(task);
+      params.delete('task');
+      const rest = params.toString();
+      window.history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : ''));
+    }
+    if (!('serviceWorker' in navigator)) return;
+    const onMessage = (event: MessageEvent) => {
+      const data = event.data as { type?: string; taskId?: string } | null;
+      if (data?.type === 'taskflow:open-task' && data.taskId) open(data.taskId);
+    };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+    return () => navigator.serviceWorker.removeEventListener('message', onMessage);
+  }, [open]);
 }
 
 export function LiveIndicator({ status }: { status: LiveStatus }) {
