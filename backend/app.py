@@ -33,22 +33,28 @@ log = structlog.get_logger("taskflow.app")
 
 def api_service() -> ServiceSpec:
     from backend.accounts.routes import router as auth_router
+    from backend.accounts.settings_routes import router as account_settings_router
     from backend.accounts.token_routes import router as tokens_router
     from backend.assistant.routes import router as chat_router
     from backend.mcp_server.http import mcp_http
+    from backend.portability.routes import router as data_router
     from backend.tags.routes import router as tags_router
     from backend.tasks.internal_routes import router as internal_router
     from backend.tasks.routes import router as tasks_router
+    from backend.tasks.trash_routes import router as trash_router
 
     mcp_router, mcp_endpoint = mcp_http()
     return ServiceSpec(
         name="api",
         routers=(
             auth_router,
+            account_settings_router,
             tokens_router,
             tasks_router,
+            trash_router,
             tags_router,
             chat_router,
+            data_router,
             internal_router,
             mcp_router,
         ),
@@ -130,7 +136,7 @@ def create_app(
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Location"],
         )
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, larger={"/api/v1/import/": settings.import_max_bytes})
     app.add_middleware(
         RequestContextMiddleware, service=app_name, access_log=settings.access_log_on
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import redis.asyncio as aioredis
 from fastapi import APIRouter, Request, Response
 
 from backend.accounts import service, throttle, tokens
 from backend.accounts.deps import CurrentUser
 from backend.accounts.models import User
 from backend.accounts.schemas import LoginIn, SignupIn, TokenOut, UserRead, UserUpdate
-from backend.platform.auth import SESSION_COOKIE, issue_token, revoke
+from backend.platform.auth import SESSION_COOKIE, issue_token, remember_session, revoke
 from backend.platform.deps import PrincipalDep, RedisDep, SessionDep, SettingsDep
 from backend.platform.openapi import problems
 from backend.platform.settings import Settings
@@ -16,10 +17,14 @@ from backend.platform.settings import Settings
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-def _signed_in(user: User, response: Response, settings: Settings) -> TokenOut:
+async def signed_in(
+    user: User, response: Response, settings: Settings, redis: aioredis.Redis
+) -> TokenOut:
+    """A new sign-in of `user`: its token in the body and in the session cookie."""
     issued = issue_token(
         user_id=user.id, secret=settings.jwt_key, minutes=settings.access_token_minutes
     )
+    await remember_session(redis, user_id=user.id, issued=issued)
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
@@ -60,7 +65,7 @@ async def signup(
 ) -> TokenOut:
     await throttle.charge_signup(redis, address=_address(request), limits=_limits(settings))
     user = await service.signup(session, data=data)
-    return _signed_in(user, response, settings)
+    return await signed_in(user, response, settings, redis)
 
 
 @router.post("/login", response_model=TokenOut, responses=problems(401, 429))
@@ -80,7 +85,7 @@ async def login(
         address=_address(request),
         limits=_limits(settings),
     )
-    return _signed_in(user, response, settings)
+    return await signed_in(user, response, settings, redis)
 
 
 @router.post("/logout", status_code=204)

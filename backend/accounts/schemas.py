@@ -87,3 +87,24 @@ class PersonalTokenRead(BaseModel):
 class PersonalTokenCreated(PersonalTokenRead):
     token: str
     """The token, shown this once: only its hash is stored."""
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class AccountDelete(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=256)
+    """The account's password, to confirm: deleting cannot be undone."""
+
+
+class SignedOut(BaseModel):
+    sessions: int
+    """Sign-ins signed out (on every device and browser)."""
+    tokens: int
+    """Personal access tokens revoked."""

@@ -167,3 +167,18 @@ async def _lookup(engine: AsyncEngine, digest: bytes) -> Principal | None:
         jti=JTI_PREFIX + str(row["id"]),
         expires_at=row["expires_at"] or NEVER,
     )
+
+
+async def revoke_all_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> int:
+    """Delete every token of the user; how many there were."""
+    deleted = (
+        await session.scalars(
+            delete(PersonalAccessToken)
+            .where(PersonalAccessToken.user_id == user_id)
+            .returning(PersonalAccessToken.id)
+        )
+    ).all()
+    jtis = {JTI_PREFIX + str(token_id) for token_id in deleted}
+    for digest in [d for d, (p, _) in _known.items() if p.jti in jtis]:
+        _known.pop(digest, None)
+    return len(deleted)

@@ -141,9 +141,52 @@ async def revoke(principal: Principal, *, redis: aioredis.Redis) -> None:
     """Refuse the token's `jti` from now until the token would have expired anyway."""
     ttl = int((principal.expires_at - datetime.now(UTC)).total_seconds()) + 1
     if ttl > 0:
-        await redis.set(_revoked_key(principal.jti), "1", ex=ttl)
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(_revoked_key(principal.jti), "1", ex=ttl)
+            pipe.zrem(_sessions_key(principal.user_id), principal.jti)
+            await pipe.execute()
     _not_revoked_until.pop(principal.jti, None)
 
 
 def email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+# Every sign-in's `jti` is remembered per user (a sorted set scored by expiry), so that signing
+# out everywhere, or changing the password, can revoke each of them like a sign-out would.
+def _sessions_key(user_id: uuid.UUID) -> str:
+    return f"taskflow:sessions:{user_id}"
+
+
+async def remember_session(
+    redis: aioredis.Redis, *, user_id: uuid.UUID, issued: IssuedToken
+) -> None:
+    """Record a new sign-in of the user (forgetting the ones that expired meanwhile)."""
+    now = int(time.time())
+    key = _sessions_key(user_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.zremrangebyscore(key, "-inf", now)
+        pipe.zadd(key, {issued.jti: now + issued.expires_in})
+        pipe.expire(key, issued.expires_in + 60)
+        await pipe.execute()
+
+
+async def revoke_sessions(
+    redis: aioredis.Redis, *, user_id: uuid.UUID, keep: str | None = None
+) -> int:
+    """Sign out every live sign-in of the user but `keep` (a `jti`); how many were signed out."""
+    now = int(time.time())
+    key = _sessions_key(user_id)
+    sessions = await redis.zrangebyscore(key, now, "+inf", withscores=True)
+    revoked = 0
+    async with redis.pipeline(transaction=True) as pipe:
+        for raw, expires in sessions:
+            jti = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if jti == keep:
+                continue
+            pipe.set(_revoked_key(jti), "1", ex=max(int(expires) - now, 0) + 1)
+            pipe.zrem(key, jti)
+            _not_revoked_until.pop(jti, None)
+            revoked += 1
+        await pipe.execute()
+    return revoked

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-PUBLIC_EXACT_PATHS: tuple[str, ...] = ("/",)
-"""The web app's first page."""
+PUBLIC_EXACT_PATHS: tuple[str, ...] = (
+    "/",
+    "/index.html",
+    "/robots.txt",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/sw-extra.js",
+    "/icon-192.png",
+    "/icon-512.png",
+)
+"""The web app's first page and the files an installed app fetches by name (the service worker
+precaches /index.html; its Workbox runtime is inlined into /sw.js)."""
 PUBLIC_PATH_PREFIXES: tuple[str, ...] = (
     "/api/",
     "/assets/",
@@ -18,6 +28,10 @@ PUBLIC_PATH_PREFIXES: tuple[str, ...] = (
     "/mcp",
     "/openapi.json",
     "/trash",
+    "/today",
+    "/upcoming",
+    "/calendar",
+    "/settings",
 )
 """A path is public if it is one of these or continues one with `/` (the ones ending in `/`
 are whole folders): `/mcp` and `/mcp/x` are public, `/mcpx` is not."""

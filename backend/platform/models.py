@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "backend.tags.models",
     "backend.tasks.models",
     "backend.assistant.models",
+    "backend.portability.models",
     "backend.platform.events.outbox",
     "services.audit.models",
 )

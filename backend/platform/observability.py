@@ -180,18 +180,33 @@ class RequestContextMiddleware:
 class BodyLimitMiddleware:
     """Answers 413 to request bodies over the limit, before any handler reads them."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int = 1024 * 1024,
+        larger: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
+        """Path prefix -> its own limit (file uploads such as imports)."""
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.larger.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, send, limit)
             return
         received = 0
 
@@ -200,20 +215,20 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, self._too_large)
+                if received > limit:
+                    raise HTTPException(413, self._too_large(limit))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    @property
-    def _too_large(self) -> str:
-        return f"Request body is larger than {self.max_bytes // 1024} KiB"
+    @staticmethod
+    def _too_large(limit: int) -> str:
+        return f"Request body is larger than {limit // 1024} KiB"
 
-    async def _reject(self, scope: Scope, send: Send) -> None:
+    async def _reject(self, scope: Scope, send: Send, limit: int) -> None:
         from backend.platform.errors import problem_response
 
-        response = problem_response(413, self._too_large, instance=scope.get("path"))
+        response = problem_response(413, self._too_large(limit), instance=scope.get("path"))
         await response(scope, _drain, send)
 
 

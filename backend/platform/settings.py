@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     embedded: bool = False
     db_pool_size: int = Field(default=20, ge=1, le=200)
     cookie_secure: bool = False
+    import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    """The largest file `POST /api/v1/import/...` takes (other requests: 1 MiB)."""
 
     @field_validator("cors_origins", mode="before")
     @classmethod

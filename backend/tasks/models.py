@@ -76,6 +76,7 @@ class Task(Base):
             "ix_tasks_user_due",
             user_id,
             literal_column(DUE_SORT_SQL),
+            created_at,
             id,
             postgresql_where=deleted_at.is_(None),
         ),

@@ -31,10 +31,15 @@ class TaskFilter:
     deleted: bool = False
 
 
-def encode_cursor(sort: str, value: Any, task_id: uuid.UUID) -> str:
-    if isinstance(value, datetime):
-        value = {"t": value.isoformat()}
-    raw = json.dumps([sort, value, str(task_id)], separators=(",", ":")).encode()
+def _plain(value: Any) -> Any:
+    return {"t": value.isoformat()} if isinstance(value, datetime) else value
+
+
+def encode_cursor(sort: str, values: tuple[Any, ...], task_id: uuid.UUID) -> str:
+    """The position after a task: its sort value(s) (then its creation time, for ties) and id."""
+    raw = json.dumps(
+        [sort, [_plain(v) for v in values], str(task_id)], separators=(",", ":")
+    ).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -51,10 +56,11 @@ def _sort_value(sort: str, value: Any) -> Any:
     raise ValueError(f"not a {kind} value")
 
 
-def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
+    """(sort values..., task id) of a cursor `encode_cursor` made for this sort."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, task_id = json.loads(raw)
+        cursor_sort, values, task_id = json.loads(raw)
         parsed_id = uuid.UUID(task_id)
     except (ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError):
         raise Problem(
@@ -62,12 +68,20 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, uuid.UUID]:
         ) from None
     if cursor_sort != sort:
         raise Problem(400, "cursor: it belongs to a different sort; start again without it")
+    # the sort's own value, then (for ties) the creation time: each of the type its column has
+    kinds = [sort] + ["created_at"] * (len(values) - 1) if isinstance(values, list) else []
     try:
-        return _sort_value(sort, value), parsed_id
+        if not kinds or len(values) > 2:
+            raise ValueError("not a cursor's values")
+        typed = tuple(
+            None if value is None and n == 0 else _sort_value(kind, value)
+            for n, (kind, value) in enumerate(zip(kinds, values, strict=True))
+        )
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         raise Problem(
             400, "cursor: not a cursor this API returned; start again without it"
         ) from None
+    return (*typed, parsed_id)
 
 
 def _search_query(text: str) -> str | None:
@@ -110,5 +124,8 @@ async def list_tasks(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(sort, last["sort_value"], last["id"])
+        values = (last["sort_value"],)
+        if sort.lstrip("-") != "created_at":
+            values = (last["sort_value"], last["created_at"])
+        next_cursor = encode_cursor(sort, values, last["id"])
     return items, next_cursor

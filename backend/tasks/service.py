@@ -16,6 +16,7 @@ from backend.platform.db import utcnow
 from backend.platform.errors import Problem, not_found
 from backend.platform.events.cloudevent import TASK_EVENTS, EventType, make_cloudevent
 from backend.platform.events.outbox import add_to_outbox
+from backend.tags.models import Tag
 from backend.tags.service import resolve_tags
 from backend.tasks.models import PRIORITIES, Task
 from backend.tasks.schemas import (
@@ -306,6 +307,57 @@ async def create_task(
     # The hottest write: task, tags and event in one raw statement (see backend/tasks/sql.py).
     event = _task_event(task, EventType.TASK_CREATED, changes={}, actor=actor)
     await insert_task_with_event(session, task, topic=TASK_EVENTS, event=event)
+    return task
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportedState:
+    """What an imported task brings besides its editable fields (see `import_task`)."""
+
+    status: str = "pending"
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    deleted_at: datetime | None = None
+    series: tuple[uuid.UUID, int] | None = None
+    idempotency_key: str | None = None
+
+
+async def import_task(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    default_timezone: str,
+    data: TaskCreate,
+    tags: list[Tag],
+    state: ImportedState,
+    actor: dict[str, str],
+) -> Task:
+    """A task brought in from an export: `create_task` with its tags already resolved, its
+    state (completed, in the trash) and its creation time kept; one `task.created` event
+    showing it as imported."""
+    task = _new_task(
+        Task,
+        user_id=user_id,
+        timezone=data.timezone or default_timezone,
+        idempotency_key=state.idempotency_key,
+    )
+    await _apply(session, task, _create_values(data), fields=set(EDITABLE) - {"tags"})
+    task.tags = sorted(tags, key=lambda tag: tag.name.lower())
+    if state.series is not None and task.recurrence is not None:
+        task.series_id = state.series[0]
+        task.recurrence = {**task.recurrence, "index": state.series[1]}
+    if state.created_at is not None:
+        task.created_at = state.created_at
+    done = state.status == "completed"
+    task.status = state.status
+    kept = {"completed_at": (state.completed_at or task.updated_at) if done else None}
+    kept["deleted_at"] = state.deleted_at
+    task.completed_at, task.deleted_at = kept["completed_at"], kept["deleted_at"]
+    event = _task_event(task, EventType.TASK_CREATED, changes={}, actor=actor)
+    await insert_task_with_event(session, task, topic=TASK_EVENTS, event=event)
+    if kept["completed_at"] is not None or kept["deleted_at"] is not None:
+        task.completed_at, task.deleted_at = kept["completed_at"], kept["deleted_at"]
+        await session.flush()
     return task
 
 

@@ -19,6 +19,7 @@ routes use so that no ORM session is built for them at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -63,6 +64,16 @@ SORTS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# What a cursor's value must be for each SQL type (a forged one would otherwise reach asyncpg).
+_CURSOR_TYPES: dict[str, Callable[[Any], bool]] = {
+    # Naive too: asyncpg reads 'infinity' (no due date) as a naive datetime.max, and writes
+    # it back as 'infinity'.
+    "timestamptz": lambda v: isinstance(v, datetime),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and -32768 <= v <= 32767,
+    "text": lambda v: isinstance(v, str),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PageQuery:
     """A page's filters as SQL conditions; build with `page_sql`."""
@@ -78,7 +89,7 @@ class PageQuery:
 
 
 def page_sql(
-    page: PageQuery, *, sort: str, after: tuple[Any, uuid.UUID] | None, limit: int
+    page: PageQuery, *, sort: str, after: tuple[Any, ...] | None, limit: int
 ) -> tuple[str, list[Any]]:
     """(SQL, parameters) for one page: task columns, `tag_names` and `sort_value`."""
     descending = sort.startswith("-")
@@ -104,17 +115,27 @@ def page_sql(
         where.append(_HAS_TAG.format(len(params)))
     if page.tsquery is not None:
         where.append(f"search_vector @@ to_tsquery('simple', {param(page.tsquery)})")
+    # Ties (the same due date, priority or title; every task without a due date) keep the
+    # order they were created in, not the random order of their ids.
+    keys = [expression] if expression == "created_at" else [expression, "created_at"]
     if after is not None:
-        value, after_id = after
+        *values, after_id = after
         op = "<" if descending else ">"
+        types = [value_type, "timestamptz"][: len(keys)]
+        if len(values) != len(keys) or not all(
+            _CURSOR_TYPES[t](v) for v, t in zip(values, types, strict=False)
+        ):
+            raise Problem(400, "cursor: not a cursor this API returned; start again without it")
+        placeholders = [f"{param(v)}::{t}" for v, t in zip(values, types, strict=True)]
         where.append(
-            f"({expression}, id) {op} ({param(value)}::{value_type}, {param(after_id)}::uuid)"
+            f"({', '.join(keys)}, id) {op} ({', '.join(placeholders)}, {param(after_id)}::uuid)"
         )
     direction = "DESC" if descending else "ASC"
+    order = ", ".join(f"{key} {direction}" for key in [*keys, "id"])
     sql = (
         f"SELECT {TASK_COLUMNS}, {_TAG_NAMES}, {expression} AS sort_value FROM tasks "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY {expression} {direction}, id {direction} LIMIT {int(limit) + 1}"
+        f"ORDER BY {order} LIMIT {int(limit) + 1}"
     )
     return sql, params
 

@@ -175,3 +175,48 @@ async def test_bad_cursor_and_limit_are_4xx(client, alice):
         headers=alice.headers,
     )
     assert other_sort.status_code == 400
+
+
+async def test_tasks_without_a_due_date_keep_the_order_they_were_created_in(client):
+    """Ties of a sort (no due date, the same priority) come out oldest first (newest first for
+    a descending sort), not in the random order of their ids, on one page and across pages."""
+    user = await signup(client)
+    names = [f"no due {n}" for n in range(8)]
+    await seed(client, user, [{"title": "dated", "due_at": "2026-12-01T10:00:00Z"}])
+    await seed(client, user, [{"title": name} for name in names])
+    assert await titles(client, user, sort="due_date") == ["dated", *names]
+    assert await titles(client, user, sort="-due_date") == ["dated", *reversed(names)]
+    assert await titles(client, user, sort="priority") == ["dated", *names]
+    paged, cursor = [], None
+    while True:
+        params = {"sort": "due_date", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/v1/tasks", params=params, headers=user.headers)).json()
+        paged += [task["title"] for task in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert paged == ["dated", *names]
+
+
+async def test_a_forged_cursor_is_400_not_500(client, alice):
+    import base64
+    import json
+
+    def forge(*parts) -> str:
+        return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+    task_id = "00000000-0000-0000-0000-000000000001"
+    stamp = {"t": "2026-01-01T00:00:00+00:00"}
+    for sort, values in (
+        ("priority", ["high", stamp]),
+        ("priority", [99999, stamp]),
+        ("due_date", [stamp, 5]),
+        ("title", [["a"], stamp]),
+        ("created_at", [stamp, stamp]),
+        ("-due_date", [{"t": "not a time"}, stamp]),
+    ):
+        response = await client.get(
+            "/api/v1/tasks",
+            params={"sort": sort, "cursor": forge(sort, values, task_id)},
+            headers=alice.headers,
+        )
+        assert response.status_code == 400, (sort, values, response.text)

@@ -5,6 +5,7 @@ import { App } from './App';
 import { installSessionHandler } from './features/auth';
 import { firstScreenReady } from './firstScreen';
 import { ErrorBoundary } from './lib/ErrorBoundary';
+import { OfflineBanner } from './lib/offline';
 import { ToastProvider } from './lib/toast';
 import { createQueryClient } from './queryClient';
 import './index.css';
@@ -21,10 +22,17 @@ void firstScreenReady(client, window.location.pathname).then(() => {
       <ErrorBoundary>
         <QueryClientProvider client={client}>
           <ToastProvider>
+            <OfflineBanner />
             <App />
           </ToastProvider>
         </QueryClientProvider>
       </ErrorBoundary>
     </StrictMode>,
   );
+  // The offline app shell (vite-plugin-pwa's worker); after the first render, off its path.
+  if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+    const register = () => void navigator.serviceWorker.register('/sw.js').catch(() => {});
+    if (document.readyState === 'complete') setTimeout(register, 0);
+    else window.addEventListener('load', register, { once: true });
+  }
 });

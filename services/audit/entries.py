@@ -16,6 +16,7 @@ _VERBS = {
     EventType.TASK_REOPENED: "Reopened",
     EventType.TASK_DELETED: "Moved to the trash:",
     EventType.TASK_RESTORED: "Restored from the trash:",
+    EventType.TASK_PURGED: "Deleted for good:",
     EventType.REMINDER_TRIGGERED: "Reminder sent for",
 }
 

@@ -20,6 +20,7 @@ TASK_TYPES = frozenset(
         EventType.TASK_REOPENED,
         EventType.TASK_DELETED,
         EventType.TASK_RESTORED,
+        EventType.TASK_PURGED,
     }
 )
 REMINDER_ACTOR = {"kind": "system", "id": "reminder"}

@@ -22,6 +22,7 @@ TASK_TYPES = frozenset(
         EventType.TASK_REOPENED,
         EventType.TASK_DELETED,
         EventType.TASK_RESTORED,
+        EventType.TASK_PURGED,
     }
 )
 
@@ -83,7 +84,9 @@ async def apply_task_event(*, schedule: Schedule, event: dict[str, Any]) -> int 
     # A reminder is new only if it falls after the change that set it: reopening a task, or
     # a backlog of events after downtime, never fires reminders from before the change.
     reference_ms = _ms(_time(event["time"])) if event.get("time") else now_ms
-    live = task.get("status") == "pending" and not task.get("deleted_at")
+    # A purged task (deleted for good, or with its account) is gone whatever its last state.
+    purged = event.get("type") == EventType.TASK_PURGED
+    live = task.get("status") == "pending" and not task.get("deleted_at") and not purged
     entries = task_entries(task) if live else []
     return await schedule.apply(
         task_id=str(task["id"]),

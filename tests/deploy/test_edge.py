@@ -45,7 +45,6 @@ PRIVATE = [
     "/openapi.jsonx",
     "/apix/v1/tasks",
     "/tasks/today",
-    "/index.html",
     "/redoc",
 ]
 PUBLIC = [
@@ -63,6 +62,17 @@ PUBLIC = [
     "/api/v1/notifications/stream",
     "/api/v1/audit/verify",
     "/api/v1/chat",
+    "/today",
+    "/upcoming",
+    "/calendar",
+    "/calendar/2026-12",
+    "/settings",
+    "/index.html",
+    "/robots.txt",
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/sw-extra.js",
+    "/icon-192.png",
 ]
 
 

@@ -20,6 +20,7 @@ class EventType(StrEnum):
     TASK_REOPENED = "com.taskflow.task.reopened"
     TASK_DELETED = "com.taskflow.task.deleted"
     TASK_RESTORED = "com.taskflow.task.restored"
+    TASK_PURGED = "com.taskflow.task.purged"
     REMINDER_TRIGGERED = "com.taskflow.reminder.triggered"
 
 

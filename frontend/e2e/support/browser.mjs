@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core (no browser downloads).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { repoRoot } from './server.mjs';
 
@@ -40,4 +41,33 @@ export function watchCsp(context) {
   context.pages().forEach(watch);
   context.on('page', watch);
   return violations;
+}
+
+/** The view at desktop (1280×800) and phone (390×844) width: `<name>-desktop.png`, `<name>-phone.png`. */
+export async function shotBoth(page, name) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot(page, `${name}-desktop`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(50);
+  await shot(page, `${name}-phone`);
+  if (before) await page.setViewportSize(before);
+}
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * axe-core's WCAG 2.0 / 2.1 / 2.2 A and AA rules on the page as it is now; returns the
+ * violations as one readable line each (empty when there are none).
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1, 2).join(' ').trim()}`) }));
+  });
+  return violations.map((v) => `${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
 }

@@ -39,6 +39,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** false: a 401 is an ordinary answer here (sign-in form), not an expired session. */
   authenticated?: boolean;
+  /** a body sent as it is (e.g. a CSV file), instead of `body` as JSON */
+  raw?: { text: string; type: string };
 }
 
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
@@ -76,19 +78,19 @@ export async function toProblem(response: Response): Promise<Problem> {
 
 /** Fetch `/api/v1<path>` with the session cookie (or take index.html's early answer); JSON in and out; throws ApiError. */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = 'GET', body, headers = {}, signal, authenticated = true } = options;
+  const { method = 'GET', body, headers = {}, signal, authenticated = true, raw } = options;
   let response: Response;
   try {
-    const early = method === 'GET' && body === undefined ? takeEarly(path) : undefined;
+    const early = method === 'GET' && body === undefined && !raw ? takeEarly(path) : undefined;
     response = await (early ?? fetch(`/api/v1${path}`, {
       method,
       credentials: 'same-origin',
       headers: {
         Accept: 'application/json',
-        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(raw ? { 'Content-Type': raw.type } : body !== undefined ? { 'Content-Type': 'application/json' } : {}),
         ...headers,
       },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+      body: raw ? raw.text : body !== undefined ? JSON.stringify(body) : undefined,
       signal,
     }));
   } catch (err) {

@@ -1,101 +1,45 @@
-// Hand-written mirror of the API's OpenAPI schemas (../shared/spec/api.md).
-// `npm run check:api <url>` checks these names and fields against a running server.
+// The API's types, generated from its OpenAPI document by openapi-typescript into
+// ./schema.d.ts (`npm run api:types -- http://127.0.0.1:8000`); the names below are the app's
+// names for them. Only what the document cannot say (a union it spells as two optionals,
+// generic pages, the list query) is written here by hand.
+import type { components } from './schema';
 
-export type Priority = 'low' | 'medium' | 'high' | 'urgent';
-export type Status = 'pending' | 'completed';
+type Schemas = components['schemas'];
+
+export type Priority = Schemas['TaskRead']['priority'];
+export type Status = Schemas['TaskRead']['status'];
 export const PRIORITIES: readonly Priority[] = ['low', 'medium', 'high', 'urgent'];
 
-/** schema UserRead */
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  timezone: string;
-}
-
-/** schema TokenOut */
-export interface TokenOut {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  user: User;
-}
-
-/** schema SignupIn */
-export interface SignupIn {
-  email: string;
-  password: string;
-  name: string;
-  timezone: string;
-}
-
-/** schema LoginIn */
-export interface LoginIn {
-  email: string;
-  password: string;
-}
+export type User = Schemas['UserRead'];
+export type TokenOut = Schemas['TokenOut'];
+export type SignupIn = Schemas['SignupIn'];
+export type LoginIn = Schemas['LoginIn'];
 
 /** schema ReminderRead: exactly one of offset_minutes / at is set */
-export interface Reminder {
-  id: string;
-  offset_minutes?: number | null;
-  at?: string | null;
-}
+export type Reminder = Schemas['ReminderRead'];
 
-/** schema ReminderIn */
+/** schema ReminderIn (the API takes exactly one of the two; the document says both optional) */
 export type ReminderIn = { offset_minutes: number } | { at: string };
 
-export type RecurrenceFrom = 'due' | 'completion';
+export type RecurrenceFrom = Schemas['RecurrenceIn']['from'];
+export type Recurrence = Schemas['RecurrenceRead'];
+export type RecurrenceIn = Schemas['RecurrenceIn'];
 
-/** schema RecurrenceRead */
-export interface Recurrence {
-  rrule: string;
-  from: RecurrenceFrom;
-  index?: number;
-}
+export type Task = Schemas['TaskRead'];
 
-/** schema RecurrenceIn */
-export interface RecurrenceIn {
-  rrule: string;
-  from: RecurrenceFrom;
-}
-
-/** schema TaskRead */
-export interface Task {
-  id: string;
-  title: string;
-  description: string;
-  status: Status;
-  priority: Priority;
-  tags: string[];
-  due_at: string | null;
-  all_day: boolean;
-  timezone: string;
-  reminders: Reminder[];
-  recurrence: Recurrence | null;
-  series_id: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-  deleted_at: string | null;
-}
-
-/** schema TaskCreate */
-export interface TaskCreate {
-  title: string;
-  description?: string;
-  priority?: Priority;
-  tags?: string[];
-  due_at?: string | null;
-  all_day?: boolean;
-  timezone?: string | null;
-  reminders?: ReminderIn[];
-  recurrence?: RecurrenceIn | null;
-}
+/** schema TaskCreate, with reminders as the union above */
+export type TaskCreate = Omit<Schemas['TaskCreate'], 'reminders'> & { reminders?: ReminderIn[] };
 
 /** schema TaskUpdate (PATCH: only the fields sent change) */
 export type TaskUpdate = Partial<TaskCreate>;
+
+export type PersonalToken = Schemas['PersonalTokenRead'];
+export type PersonalTokenCreated = Schemas['PersonalTokenCreated'];
+export type SignedOut = Schemas['SignedOut'];
+export type ImportResult = Schemas['ImportResult'];
+export type CalendarFeed = Schemas['CalendarFeedRead'];
+export type CalendarFeedCreated = Schemas['CalendarFeedCreated'];
+export type TrashEmptied = Schemas['TrashEmptied'];
 
 /** schema TaskPage */
 export interface Page<T> {
@@ -147,6 +91,8 @@ export interface Problem {
   detail?: string;
   errors?: { field: string; message: string }[];
   current_version?: number;
+  /** client side only: what an administrator would do about it (shown folded away) */
+  setup?: string;
 }
 
 /** schema AuditEntry (audit service: GET /audit/tasks/{task_id}, oldest first) */

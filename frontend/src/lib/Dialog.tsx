@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 interface Props {
   title: string;
@@ -38,7 +39,9 @@ export function Dialog({ title, onClose, children, side = true }: Props) {
       first?.focus();
     }
   };
-  return (
+  // In <body> itself, so no ancestor's box (the header, a sticky or contained parent) can offset
+  // the backdrop or the drawer: both start at the very top.
+  return createPortal(
     <div className="fixed inset-0 z-40 flex justify-end bg-slate-900/40" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
@@ -58,6 +61,7 @@ export function Dialog({ title, onClose, children, side = true }: Props) {
         </div>
         <div className="flex-1 p-4">{children}</div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDue, isoToZoned, isoWeekday, offsetMinutes, relativeTime, startOfDay, zonedToIso } from './time';
+import { formatDue, isOverdue, isoToZoned, isoWeekday, offsetMinutes, relativeTime, startOfDay, zonedToIso } from './time';
 
 describe('zonedToIso', () => {
   it('uses the zone offset of that date', () => {
@@ -58,5 +58,32 @@ describe('formatDue', () => {
   it('shows the weekday this year and the year otherwise', () => {
     expect(formatDue('2026-11-25T09:00:00+01:00', 'Europe/Berlin', false, now)).toBe('Wed 25 Nov 09:00');
     expect(formatDue('2027-01-05T09:00:00+01:00', 'Europe/Berlin', true, now)).toBe('5 Jan 2027');
+  });
+});
+
+describe('isOverdue', () => {
+  const task = (due_at: string, all_day: boolean, timezone = 'Europe/Berlin') => ({ due_at, all_day, timezone, status: 'pending' });
+  it('an all-day task due today is not overdue until its day ends in its zone', () => {
+    const dueToday = task('2026-11-24T00:00:00+01:00', true);
+    expect(isOverdue(dueToday, new Date('2026-11-24T00:00:01+01:00'))).toBe(false);
+    expect(isOverdue(dueToday, new Date('2026-11-24T23:59:59+01:00'))).toBe(false);
+    expect(isOverdue(dueToday, new Date('2026-11-25T00:00:00+01:00'))).toBe(true);
+    // its zone, not the viewer's: midnight in Berlin is 23:00 UTC
+    expect(isOverdue(dueToday, new Date('2026-11-24T22:59:59Z'))).toBe(false);
+    expect(isOverdue(dueToday, new Date('2026-11-24T23:00:00Z'))).toBe(true);
+    expect(isOverdue(task('2026-11-24T00:00:00-08:00', true, 'America/Los_Angeles'), new Date('2026-11-25T07:59:00Z'))).toBe(false);
+  });
+  it('a timed task is overdue from its due time; done or undated tasks never are', () => {
+    const timed = task('2026-11-24T09:00:00+01:00', false);
+    expect(isOverdue(timed, new Date('2026-11-24T08:59:59+01:00'))).toBe(false);
+    expect(isOverdue(timed, new Date('2026-11-24T09:00:00+01:00'))).toBe(true);
+    expect(isOverdue({ ...timed, status: 'completed' }, new Date('2027-01-01T00:00:00Z'))).toBe(false);
+    expect(isOverdue({ due_at: null, all_day: false, timezone: 'UTC', status: 'pending' }, new Date())).toBe(false);
+  });
+  it('an all-day day across a DST change ends at the next local midnight', () => {
+    // Berlin falls back on 25 October 2026: that day has 25 hours
+    const dst = task('2026-10-25T00:00:00+02:00', true);
+    expect(isOverdue(dst, new Date('2026-10-25T23:30:00+01:00'))).toBe(false);
+    expect(isOverdue(dst, new Date('2026-10-26T00:00:00+01:00'))).toBe(true);
   });
 });

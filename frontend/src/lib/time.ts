@@ -164,3 +164,43 @@ export function formatDue(iso: string, timeZone: string, allDay: boolean, now: D
   const label = labelFormat(timeZone, sameYear).format(new Date(iso));
   return `${label.replace(',', '')}${time}`;
 }
+
+/**
+ * The instant a due date has passed: a timed task at its due time, an all-day task when its
+ * day ends in its own time zone (due today is due today, not overdue, until midnight there).
+ */
+export function dueDeadline(iso: string, timeZone: string, allDay: boolean): number {
+  if (!allDay) return new Date(iso).getTime();
+  return new Date(startOfDay(new Date(iso), timeZone, 1)).getTime();
+}
+
+/** Whether a pending task with this due date is overdue at `now`. */
+export function isOverdue(task: { due_at: string | null; timezone: string; all_day: boolean; status: string }, now: Date = new Date()): boolean {
+  if (task.status === 'completed' || !task.due_at) return false;
+  return dueDeadline(task.due_at, task.timezone, task.all_day) <= now.getTime();
+}
+
+/** `YYYY-MM-DD` plus `days` (calendar arithmetic, no zone involved). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d + days));
+  return `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}`;
+}
+
+/** Today's date (`YYYY-MM-DD`) in `timeZone`. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  return isoToZoned(now.toISOString(), timeZone).date;
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a `YYYY-MM-DD` date. */
+export function weekdayOf(date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const dow = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+  return dow === 0 ? 7 : dow;
+}
+
+const dayLabelFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
+/** "Monday 7 December" for a `YYYY-MM-DD` date. */
+export function dayLabel(date: string): string {
+  return dayLabelFormat.format(new Date(`${date}T12:00:00Z`)).replace(',', '');
+}

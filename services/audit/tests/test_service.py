@@ -35,13 +35,14 @@ async def test_embedded_mode_records_every_change_made_through_the_api(own_datab
                     f"/api/v1/tasks/{task['id']}", json={"title": title}, headers=alice.headers
                 )
             await client.delete(f"/api/v1/tasks/{task['id']}", headers=alice.headers)
+            await client.delete(f"/api/v1/trash/{task['id']}", headers=alice.headers)
 
             async def history() -> list[dict]:
                 response = await client.get(
                     f"/api/v1/audit/tasks/{task['id']}", headers=alice.headers
                 )
                 items = response.json().get("items", []) if response.status_code == 200 else []
-                return items if len(items) == 4 else []
+                return items if len(items) == 5 else []
 
             items = await eventually(history, timeout=20)
             assert [i["summary"] for i in items] == [
@@ -49,9 +50,10 @@ async def test_embedded_mode_records_every_change_made_through_the_api(own_datab
                 'Changed title of "Water the plants"',
                 'Changed title of "Water all plants"',
                 'Moved to the trash: "Water all plants"',
+                'Deleted for good: "Water all plants"',
             ]
             verify = await client.get("/api/v1/audit/verify", headers=alice.headers)
-            assert verify.json() == {"ok": True, "checked": 4, "first_bad": None}
+            assert verify.json() == {"ok": True, "checked": 5, "first_bad": None}
 
 
 async def test_dapr_deliveries_are_recorded_and_answered(own_database_url, redis_url):

@@ -186,3 +186,19 @@ async def test_unknown_and_malformed_events_are_dropped(client, alice, db, remin
     bad_reminder["data"]["task"]["reminders"] = [{"id": "r1", "at": "next tuesday"}]
     assert await reminders.deliver(bad_reminder) == Outcome.DROP
     assert await reminders.deliver(created) == Outcome.SUCCESS
+
+
+async def test_deleting_the_account_cancels_the_reminders_of_its_live_tasks(
+    client, alice, db, reminders
+):
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    task = await make_task(client, alice, due_at=iso(due), reminders=[{"offset_minutes": 10}])
+    await deliver_all(reminders, db, task["id"])
+    assert await fire_times(reminders, task["id"])
+    deleted = await client.post(
+        "/api/v1/auth/me/delete", json={"password": alice.password}, headers=alice.headers
+    )
+    assert deleted.status_code == 204
+    events = await deliver_all(reminders, db, task["id"])
+    assert events[-1]["type"] == "com.taskflow.task.purged"
+    assert await fire_times(reminders, task["id"]) == {}

@@ -22,6 +22,15 @@ export function prefetchSession(client: QueryClient): Promise<void> {
   return client.prefetchQuery(SESSION_QUERY);
 }
 
+function forgetSession(client: QueryClient): void {
+  clearDrafts();
+  // Forget the user on the very query the app is watching, then every answer of theirs.
+  // (`client.clear()` first would leave the app watching a removed query: it kept showing
+  // the list after signing out.)
+  client.setQueryData(meKey, null);
+  client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
+}
+
 export function useSession() {
   const client = useQueryClient();
   const me = useQuery(SESSION_QUERY);
@@ -43,14 +52,14 @@ export function useSession() {
     try {
       await logout();
     } finally {
-      clearDrafts();
-      // Forget the user on the very query the app is watching, then every answer of theirs.
-      // (`client.clear()` first would leave the app watching a removed query: it kept showing
-      // the list after signing out.)
-      client.setQueryData(meKey, null);
-      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
+      forgetSession(client);
     }
   }, [client]);
 
-  return { me, user: me.data ?? null, expired: expired.data, signedIn, signOut };
+  /** The server already ended this sign-in (signed out everywhere, account deleted). */
+  const signedOut = useCallback(() => forgetSession(client), [client]);
+  /** The profile changed (name, time zone). */
+  const updated = useCallback((user: User) => client.setQueryData(meKey, user), [client]);
+
+  return { me, user: me.data ?? null, expired: expired.data, signedIn, signOut, signedOut, updated };
 }

@@ -57,6 +57,12 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
         <div role="alert" className="mt-1 rounded-lg border border-red-400 bg-red-50 p-2 text-red-900 dark:border-red-500 dark:bg-red-950 dark:text-red-100" data-testid="chat-error">
           <p className="font-semibold">{turn.problem.title}</p>
           {turn.problem.detail && turn.problem.detail !== turn.problem.title && <p className="mt-0.5 whitespace-pre-wrap break-words">{turn.problem.detail}</p>}
+          {turn.problem.setup && (
+            <details className="mt-1 text-xs">
+              <summary className="cursor-pointer">If you run this server</summary>
+              <p className="mt-0.5 break-words">{turn.problem.setup}</p>
+            </details>
+          )}
           {canRetry && (
             <button type="button" className="btn mt-2" onClick={onRetry}>
               Try again

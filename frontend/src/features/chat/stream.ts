@@ -13,6 +13,16 @@ function explain(error: ApiError): ApiError {
   if (error.status === 404 || error.status === 405) {
     return new ApiError({ ...error.problem, title: 'Assistant not available', detail: 'The assistant is not available on this server yet.' });
   }
+  if (error.status === 503 && /not configured/i.test(`${error.problem.title} ${error.problem.detail ?? ''}`)) {
+    // The server's words are for whoever runs it (an environment variable and a restart);
+    // the person in the chat gets what it means for them, and the how-to folded away.
+    return new ApiError({
+      ...error.problem,
+      title: 'The assistant is not switched on here yet',
+      detail: 'This TaskFlow has no AI model connected, so the assistant cannot answer. Everything else works as usual: add and change your tasks in the list.',
+      setup: error.problem.detail,
+    });
+  }
   return error;
 }
 

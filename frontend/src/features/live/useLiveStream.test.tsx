@@ -77,4 +77,22 @@ describe('useLiveStream', () => {
     expect(FakeEventSource.count).toBe(2);
     vi.useRealTimers();
   });
+
+  it('says so when the server refuses a stream because other tabs hold them all (429), and retries', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(new Response('{}', { status: 429 })));
+    const { result } = renderHook(() => useLiveStream(true, vi.fn(), vi.fn()));
+    act(() => {
+      FakeEventSource.last!.readyState = FakeEventSource.CLOSED;
+      FakeEventSource.last!.onerror?.();
+    });
+    await waitFor(() => expect(result.current).toBe('too-many'));
+    await act(async () => {
+      vi.advanceTimersByTime(5_000);
+    });
+    expect(FakeEventSource.count).toBe(2);
+    act(() => FakeEventSource.last!.open());
+    expect(result.current).toBe('live');
+    vi.useRealTimers();
+  });
 });

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { reportUnauthorized } from '../../api/client';
 import { REMINDER_TYPE, SeenIds, TASK_EVENT_TYPES, parseFrame, type LiveEvent } from './parse';
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'unavailable';
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'unavailable' | 'too-many';
 export const STREAM_URL = '/api/v1/notifications/stream';
 
 /** Status of the stream endpoint when EventSource gave up (it does not tell why). */
@@ -79,6 +79,12 @@ export function useLiveStream(
           if (code === 404) {
             setStatus('unavailable');
             return retryLater(Math.max(delay, 30_000));
+          }
+          if (code === 429) {
+            // the server's per-person limit on open streams (other tabs hold them): say so,
+            // and take a slot as soon as one is free
+            setStatus('too-many');
+            return retryLater(5_000);
           }
           setStatus('reconnecting');
           retryLater(delay);

@@ -5,11 +5,12 @@ import { Dialog } from '../../lib/Dialog';
 import { readDraft, writeDraft } from '../../lib/drafts';
 import { browserTimeZone, isoToZoned } from '../../lib/time';
 import { HistoryPanel } from '../history';
-import { RecurrenceEditor } from '../recurrence';
+import { RecurrenceEditor, describeRrule } from '../recurrence';
 import { ReminderEditor } from '../reminders';
 import { TagPicker } from '../tags';
 import { fetchTask } from './api';
 import { diffUpdate, emptyForm, formFromTask, formToBody, type EditorForm } from './form';
+import { FIELD_LABEL, mergeForms, type Conflict } from './merge';
 import { useCreateTask, useTask, useUpdateTask } from './queries';
 
 interface Props {
@@ -20,9 +21,15 @@ interface Props {
 
 interface Draft {
   form: EditorForm;
+  /** the task as last loaded: what the user's changes are measured from */
   initial: EditorForm;
   version: number;
+  /** fields changed both here and elsewhere, waiting for the person's choice */
+  conflicts?: Conflict[];
 }
+
+/** How many times a save re-merges with a task that keeps changing before it gives up. */
+const MAX_MERGES = 3;
 
 const draftKey = (taskId: string) => `editor:${taskId}`;
 
@@ -72,28 +79,72 @@ function EditorBody({ taskId, task, timeZone, onDone }: { taskId: string; task: 
   const fields = error instanceof ApiError ? error.fieldErrors() : {};
   const stale = error instanceof ApiError && error.status === 412;
 
-  const reload = async (keepMine: boolean) => {
+  const reload = async () => {
     try {
       const fresh = await fetchTask(taskId);
       const base = formFromTask(fresh);
-      setDraft({ form: keepMine ? form : base, initial: base, version: fresh.version });
+      setDraft({ form: base, initial: base, version: fresh.version });
       setError(null);
     } catch (err) {
       setError(err as Error);
     }
   };
 
+  const conflicts = draft.conflicts ?? [];
+  const resolve = (conflict: Conflict, keep: 'mine' | 'theirs') => {
+    const rest = conflicts.filter((c) => c.field !== conflict.field);
+    setDraft({
+      ...draft,
+      form: { ...form, ...(keep === 'mine' ? conflict.mine : conflict.theirs) },
+      conflicts: rest.length ? rest : undefined,
+    });
+  };
+
+  /**
+   * Save only what this person changed. On a 412 (changed elsewhere meanwhile) merge field by
+   * field with the fresh task and save again; stop and ask only when both changed one field.
+   */
+  const save = async (start: Draft) => {
+    let current = start;
+    for (let attempt = 0; ; attempt++) {
+      const body = diffUpdate(current.initial, current.form);
+      if (Object.keys(body).length === 0) return onDone();
+      try {
+        await update.mutateAsync({ id: taskId, version: current.version, body });
+        return onDone();
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 412) || attempt >= MAX_MERGES) {
+          setDraft(current);
+          setError(err as Error);
+          return;
+        }
+      }
+      let fresh: Task;
+      try {
+        fresh = await fetchTask(taskId);
+      } catch (err) {
+        setError(err as Error);
+        return;
+      }
+      const theirs = formFromTask(fresh);
+      const merged = mergeForms(current.initial, current.form, theirs);
+      current = { form: merged.form, initial: theirs, version: fresh.version };
+      if (merged.conflicts.length) {
+        setDraft({ ...current, conflicts: merged.conflicts });
+        return;
+      }
+    }
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setError(null);
-    const onError = (err: Error) => setError(err);
     if (!task) {
-      create.mutate(formToBody(form), { onSuccess: onDone, onError });
+      create.mutate(formToBody(form), { onSuccess: onDone, onError: (err) => setError(err) });
       return;
     }
-    const body = diffUpdate(draft.initial, form);
-    if (Object.keys(body).length === 0) return onDone();
-    update.mutate({ id: task.id, version: draft.version, body }, { onSuccess: onDone, onError });
+    if (conflicts.length) return; // the person chooses first
+    void save(draft);
   };
 
   const fieldError = (name: string) =>
@@ -107,14 +158,34 @@ function EditorBody({ taskId, task, timeZone, onDone }: { taskId: string; task: 
           <p>{errorMessage(error)}</p>
           {stale && (
             <div className="mt-2 flex flex-wrap gap-2">
-              <button type="button" className="btn" onClick={() => void reload(false)}>
+              <button type="button" className="btn" onClick={() => void reload()}>
                 Reload task (discard my changes)
-              </button>
-              <button type="button" className="btn" onClick={() => void reload(true)}>
-                Keep my changes
               </button>
             </div>
           )}
+        </div>
+      )}
+      {conflicts.length > 0 && (
+        <div role="alert" data-testid="conflicts" className="rounded border border-amber-500 bg-amber-50 p-3 text-sm text-amber-950 dark:bg-amber-950 dark:text-amber-50">
+          <p className="font-semibold">This task was changed elsewhere while you edited it.</p>
+          <p>Their other changes are merged in. Choose what to keep where you both changed the same field:</p>
+          <ul className="mt-2 space-y-2">
+            {conflicts.map((c) => (
+              <li key={c.field} data-testid={`conflict-${c.field}`}>
+                <p className="font-medium">{FIELD_LABEL[c.field]}</p>
+                <p>Yours: “{describeSide(c.mine)}”</p>
+                <p>Theirs: “{describeSide(c.theirs)}”</p>
+                <div className="mt-1 flex flex-wrap gap-2">
+                  <button type="button" className="btn" onClick={() => resolve(c, 'mine')}>
+                    Keep mine ({FIELD_LABEL[c.field].toLowerCase()})
+                  </button>
+                  <button type="button" className="btn" onClick={() => resolve(c, 'theirs')}>
+                    Use theirs ({FIELD_LABEL[c.field].toLowerCase()})
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       <div>
@@ -177,7 +248,7 @@ function EditorBody({ taskId, task, timeZone, onDone }: { taskId: string; task: 
       {fieldError('recurrence.rrule')}
       {fieldError('recurrence')}
       <div className="sticky bottom-0 flex gap-2 border-t border-slate-200 bg-white py-3 dark:border-slate-800 dark:bg-slate-900">
-        <button type="submit" className="btn-primary" disabled={create.isPending || update.isPending}>
+        <button type="submit" className="btn-primary" disabled={create.isPending || update.isPending || conflicts.length > 0}>
           {task ? 'Save' : 'Create task'}
         </button>
         <button type="button" className="btn" onClick={onDone}>Cancel</button>
@@ -185,4 +256,20 @@ function EditorBody({ taskId, task, timeZone, onDone }: { taskId: string; task: 
       {task && <HistoryPanel task={task} />}
     </form>
   );
+}
+
+/** One side of a conflict in words: the value of the field (or group of fields) it holds. */
+function describeSide(side: Partial<EditorForm>): string {
+  if ('dueDate' in side) {
+    if (!side.dueDate) return 'no due date';
+    return `${side.dueDate}${side.allDay || !side.dueTime ? ' (all day)' : ` ${side.dueTime}`} ${side.timezone ?? ''}`.trim();
+  }
+  if ('reminders' in side) {
+    const n = side.reminders?.length ?? 0;
+    return n === 0 ? 'no reminders' : `${n} reminder${n === 1 ? '' : 's'}`;
+  }
+  if ('recurrence' in side) return side.recurrence ? describeRrule(side.recurrence.rrule) : 'does not repeat';
+  if ('tags' in side) return (side.tags ?? []).map((t) => `#${t}`).join(' ') || 'no tags';
+  const value = Object.values(side)[0];
+  return value === '' ? '(empty)' : String(value);
 }

@@ -18,6 +18,20 @@ describe('TaskRow', () => {
     expect(handlers.onDelete).toHaveBeenCalledWith(task);
     expect(handlers.onSelect).toHaveBeenCalledWith(3);
     expect(screen.getByText('every week on Mon, Wed')).toBeInTheDocument();
-    expect(screen.getByText('1 Jan 2020 09:00')).toHaveClass('text-red-700'); // overdue
+    expect(screen.getByTestId('due')).toHaveClass('text-red-700'); // overdue
+    expect(screen.getByTestId('due')).toHaveTextContent('1 Jan 2020 09:00 (overdue)');
+  });
+
+  it('an all-day task due today reads "Today", not overdue, all day long', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-24T22:30:00+01:00'), toFake: ['Date'] });
+    try {
+      const task = makeTask({ due_at: '2026-11-24T00:00:00+01:00', all_day: true });
+      const handlers = { onToggle: vi.fn(), onOpen: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
+      render(<ul><TaskRow task={task} index={0} selected={false} tagColors={new Map()} {...handlers} /></ul>);
+      expect(screen.getByTestId('due')).toHaveTextContent(/^Today$/);
+      expect(screen.getByTestId('due')).not.toHaveClass('text-red-700');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,7 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { Priority, Tag, Task } from '../../api/types';
 import { Icon } from '../../lib/icons';
-import { formatDue } from '../../lib/time';
+import { formatDue, isOverdue } from '../../lib/time';
 import { describeRrule } from '../recurrence';
 import { TagChip } from '../tags';
 
@@ -22,17 +22,29 @@ interface Props {
   /** Position in the list, passed back to `onSelect` (so the handler can stay the same function). */
   index: number;
   onSelect: (index: number) => void;
+  /** the row can be dragged (its id travels as `text/x-taskflow-task`) */
+  draggable?: boolean;
+  /** more controls, before Delete (e.g. Upcoming's "Move to") */
+  extra?: ReactNode;
 }
 
-export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, index, onSelect }: Props) {
+export const TASK_DRAG_TYPE = 'text/x-taskflow-task';
+
+export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onToggle, onOpen, onDelete, index, onSelect, draggable, extra }: Props) {
   const done = task.status === 'completed';
-  const overdue = !done && task.due_at !== null && new Date(task.due_at).getTime() < Date.now();
+  const overdue = isOverdue(task);
   return (
     <li
       data-testid="task-row"
       data-task-id={task.id}
-      aria-selected={selected}
+      aria-current={selected ? 'true' : undefined}
+      data-selected={selected}
       onClick={() => onSelect(index)}
+      draggable={draggable || undefined}
+      onDragStart={draggable ? (e) => {
+        e.dataTransfer.setData(TASK_DRAG_TYPE, task.id);
+        e.dataTransfer.effectAllowed = 'move';
+      } : undefined}
       className={`task-row group flex min-h-[56px] items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800 ${selected ? 'bg-blue-50 dark:bg-slate-800/70' : ''}`}
     >
       <input
@@ -52,8 +64,9 @@ export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onTogg
         </button>
         <div className="flex h-5 items-center gap-2 overflow-hidden whitespace-nowrap text-xs text-slate-600 dark:text-slate-400">
           {task.due_at && (
-            <span className={overdue ? 'font-semibold text-red-700 dark:text-red-400' : ''}>
+            <span className={overdue ? 'font-semibold text-red-700 dark:text-red-400' : ''} data-testid="due">
               {formatDue(task.due_at, task.timezone, task.all_day)}
+              {overdue && <span className="sr-only"> (overdue)</span>}
             </span>
           )}
           {task.recurrence && (
@@ -74,16 +87,20 @@ export const TaskRow = memo(function TaskRow({ task, selected, tagColors, onTogg
           ))}
         </div>
       </div>
-      <span className={`hidden shrink-0 rounded px-2 py-0.5 text-xs font-medium sm:inline ${PRIORITY_STYLE[task.priority]}`}>
-        {task.priority}
+      <span className={`shrink-0 rounded px-1.5 py-0.5 text-xs font-medium sm:px-2 ${PRIORITY_STYLE[task.priority]}`} data-testid="priority">
+        <span className="sr-only">priority </span>
+        <span>{task.priority}</span>
       </span>
+      {extra}
       <button
         type="button"
-        className="shrink-0 rounded px-2 py-1 text-sm text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950"
+        className="shrink-0 rounded px-2 py-2 text-sm text-slate-600 hover:bg-red-50 hover:text-red-700 dark:text-slate-400 dark:hover:bg-red-950"
         aria-label={`Delete “${task.title}”`}
+        title="Delete"
         onClick={() => onDelete(task)}
       >
-        Delete
+        <Icon name="trash" className="h-4 w-4 sm:hidden" />
+        <span className="hidden sm:inline">Delete</span>
       </button>
     </li>
   );

@@ -1,16 +1,14 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Task } from '../../api/types';
-import { errorMessage } from '../../api/client';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useDraft } from '../../lib/drafts';
-import { useToast } from '../../lib/toast';
 import { useDebounce } from '../../lib/useDebounce';
 import { useShortcuts } from '../../lib/useShortcuts';
+import { useEditor } from './editorHost';
 import { FilterBar } from './FilterBar';
-import { DEFAULT_FILTERS, toQuery, type Filters } from './filters';
-import { useDeleteTask, useRestoreTask, useTaskList, useToggleComplete } from './queries';
+import { DEFAULT_FILTERS, toQuery, visibleRows, type Filters } from './filters';
+import { useTaskList } from './queries';
 import { QuickAdd } from './QuickAdd';
-import { TaskEditor } from './TaskEditor';
 import { TaskList } from './TaskList';
+import { useTaskActions } from './useTaskActions';
 
 export function TasksPage({ timeZone }: { timeZone: string }) {
   const [filters, setFilters] = useDraft<Filters>('filters', DEFAULT_FILTERS);
@@ -20,40 +18,14 @@ export function TasksPage({ timeZone }: { timeZone: string }) {
     [q, filters.status, filters.priority, filters.tags, filters.due, filters.sort, timeZone],
   );
   const list = useTaskList(query);
-  const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const items = useMemo(() => visibleRows(filters, list.data?.pages.flatMap((p) => p.items) ?? [], new Date()), [list.data, filters]);
   const [selected, setSelected] = useState(-1);
-  const [editing, setEditing] = useDraft<string | null>('editor-open', null);
+  const { editing, open } = useEditor();
   const quickAdd = useRef<HTMLInputElement>(null);
   const search = useRef<HTMLInputElement>(null);
-  const toast = useToast();
-  // `mutate` keeps its identity, so the row handlers below (and the memoised rows) stay put.
-  const { mutate: toggle } = useToggleComplete();
-  const { mutate: remove } = useDeleteTask();
-  const { mutate: restore } = useRestoreTask();
+  const { onToggle, onDelete, onOpen } = useTaskActions();
 
   useEffect(() => setSelected((s) => Math.min(s, items.length - 1)), [items.length]);
-
-  const onToggle = useCallback(
-    (task: Task) => toggle(task, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
-    [toggle, toast],
-  );
-  const onDelete = useCallback(
-    (task: Task) =>
-      remove(task, {
-        onSuccess: () =>
-          toast({
-            message: `Deleted “${task.title}”`,
-            action: {
-              label: 'Undo',
-              run: () =>
-                restore(task.id, { onError: (err) => toast({ tone: 'error', message: errorMessage(err) }) }),
-            },
-          }),
-        onError: (err) => toast({ tone: 'error', message: errorMessage(err) }),
-      }),
-    [remove, restore, toast],
-  );
-  const onOpen = useCallback((task: Task) => setEditing(task.id), [setEditing]);
 
   const move = (step: number) => {
     if (!items.length) return;
@@ -81,7 +53,7 @@ export function TasksPage({ timeZone }: { timeZone: string }) {
         <div className="flex-1">
           <QuickAdd ref={quickAdd} timeZone={timeZone} />
         </div>
-        <button type="button" className="btn" onClick={() => setEditing('new')}>
+        <button type="button" className="btn" onClick={() => open('new')}>
           New…
         </button>
       </div>
@@ -101,7 +73,6 @@ export function TasksPage({ timeZone }: { timeZone: string }) {
       <p className="hidden text-xs text-slate-600 dark:text-slate-400 sm:block">
         Shortcuts: <kbd>n</kbd> new · <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>x</kbd> complete · <kbd>Enter</kbd> open
       </p>
-      {editing !== null && <TaskEditor taskId={editing} timeZone={timeZone} onClose={() => setEditing(null)} />}
     </div>
   );
 }

@@ -1,4 +1,7 @@
 import { useMemo } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { deleteForever } from './api';
+import { invalidateLists } from './cache';
 import { errorMessage } from '../../api/client';
 import { useToast } from '../../lib/toast';
 import { relativeTime } from '../../lib/time';
@@ -13,6 +16,8 @@ export function TrashPage() {
   const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const restore = useRestoreTask();
   const toast = useToast();
+  const client = useQueryClient();
+  const purge = useMutation({ mutationFn: (id: string) => deleteForever(id), onSettled: () => void invalidateLists(client) });
   const sentinel = useInfiniteScroll(() => {
     if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
   }, Boolean(list.hasNextPage));
@@ -46,6 +51,19 @@ export function TrashPage() {
                   }
                 >
                   Restore
+                </button>
+                <button
+                  type="button"
+                  className="btn"
+                  aria-label={`Delete “${task.title}” forever`}
+                  onClick={() =>
+                    purge.mutate(task.id, {
+                      onSuccess: () => toast({ message: `Deleted “${task.title}” for good` }),
+                      onError: (err) => toast({ tone: 'error', message: errorMessage(err) }),
+                    })
+                  }
+                >
+                  Delete forever
                 </button>
               </li>
             ))}

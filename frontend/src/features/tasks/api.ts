@@ -23,3 +23,4 @@ export const deleteTask = (id: string) => request<void>(`/tasks/${id}`, { method
 export const restoreTask = (id: string) => request<Task>(`/tasks/${id}/restore`, { method: 'POST' });
 export const completeTask = (id: string) => request<Task>(`/tasks/${id}/complete`, { method: 'POST' });
 export const reopenTask = (id: string) => request<Task>(`/tasks/${id}/reopen`, { method: 'POST' });
+export const deleteForever = (id: string) => request<void>(`/trash/${id}`, { method: 'DELETE' });

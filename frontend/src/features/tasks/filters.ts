@@ -1,5 +1,5 @@
 import type { Priority, SortKey, Status, TaskQuery } from '../../api/types';
-import { isoWeekday, startOfDay } from '../../lib/time';
+import { isOverdue, isoWeekday, startOfDay } from '../../lib/time';
 
 export type DueRange = 'any' | 'today' | 'overdue' | 'week';
 
@@ -59,4 +59,13 @@ export function toQuery(filters: Filters, now: Date, timeZone: string, limit = 1
     limit,
     ...dueWindow(filters.due, now, timeZone),
   };
+}
+
+/**
+ * The rows a list shows for these filters. The API's `due_before=now` of "Overdue" also
+ * returns all-day tasks due today (their `due_at` is the day's start); they are not overdue
+ * until their day ends, so they are left out here.
+ */
+export function visibleRows<T extends { due_at: string | null; timezone: string; all_day: boolean; status: string }>(filters: Filters, items: T[], now: Date): T[] {
+  return filters.due === 'overdue' ? items.filter((t) => isOverdue(t, now)) : items;
 }

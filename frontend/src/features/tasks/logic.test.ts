@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTask } from '../../test/factories';
 import { FIRST_PAGE_SIZE, taskPagePath } from './api';
-import { dueWindow, toQuery, DEFAULT_FILTERS } from './filters';
+import { dueWindow, toQuery, visibleRows, DEFAULT_FILTERS } from './filters';
 import { diffUpdate, formFromTask, formToBody, emptyForm } from './form';
 import { parseQuickAdd } from './quickAdd';
 
@@ -36,9 +36,20 @@ describe('filters', () => {
   });
 });
 
+describe('visibleRows', () => {
+  it('"Overdue" leaves out an all-day task due today (the API returns it: its due_at is the day’s start)', () => {
+    const today = makeTask({ id: 'a', due_at: '2026-11-25T00:00:00+01:00', all_day: true });
+    const late = makeTask({ id: 'b', due_at: '2026-11-25T09:00:00+01:00', all_day: false });
+    const yesterday = makeTask({ id: 'c', due_at: '2026-11-24T00:00:00+01:00', all_day: true });
+    const overdue = { ...DEFAULT_FILTERS, due: 'overdue' as const };
+    expect(visibleRows(overdue, [today, late, yesterday], now).map((t) => t.id)).toEqual(['b', 'c']);
+    expect(visibleRows(DEFAULT_FILTERS, [today, late], now).map((t) => t.id)).toEqual(['a', 'b']);
+  });
+});
+
 describe('parseQuickAdd', () => {
   it('takes tags, priority and a trailing day out of the title', () => {
-    expect(parseQuickAdd('Buy oat milk #errands !high tomorrow', now, 'Europe/Berlin')).toEqual({
+    expect(parseQuickAdd('Buy oat milk #errands !high tomorrow', now, 'Europe/Berlin').task).toEqual({
       title: 'Buy oat milk',
       tags: ['errands'],
       priority: 'high',
@@ -48,10 +59,10 @@ describe('parseQuickAdd', () => {
     });
   });
   it('keeps words that only look like markers', () => {
-    expect(parseQuickAdd('Plan today', now, 'UTC')).toMatchObject({ title: 'Plan', due_at: '2026-11-25T00:00:00+00:00' });
-    expect(parseQuickAdd('today', now, 'UTC')).toEqual({ title: 'today' });
-    expect(parseQuickAdd('Say hi! !nope', now, 'UTC')).toEqual({ title: 'Say hi! !nope' });
-    expect(parseQuickAdd('  #only-tags ', now, 'UTC')).toBeNull();
+    expect(parseQuickAdd('Plan today', now, 'UTC').task).toMatchObject({ title: 'Plan', due_at: '2026-11-25T00:00:00+00:00' });
+    expect(parseQuickAdd('today', now, 'UTC').task).toEqual({ title: 'today' });
+    expect(parseQuickAdd('Say hi! !nope', now, 'UTC').task).toEqual({ title: 'Say hi! !nope' });
+    expect(parseQuickAdd('  #only-tags ', now, 'UTC').task).toBeNull();
   });
 });
 

@@ -1,5 +1,9 @@
+import { useEffect } from 'react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError } from '../../api/client';
+import { isoToZoned, zonedToIso } from '../../lib/time';
 import type { Task, TaskCreate, TaskQuery, TaskUpdate } from '../../api/types';
+import { dismissToast } from '../../lib/toast';
 import * as api from './api';
 import { applyTask, detailKey, invalidateLists, listKey, patchCachedTask, removeFromLists } from './cache';
 
@@ -77,7 +81,48 @@ export function useRestoreTask() {
   return useMutation({
     mutationFn: (id: string) => api.restoreTask(id),
     onSuccess: (task) => {
+      dismissToast(`deleted:${task.id}`); // its Undo has nothing left to undo
       applyTask(client, task);
+      void invalidateLists(client);
+    },
+  });
+}
+
+/** Every page of a list (a view that groups by day needs them all), up to `maxPages`. */
+export function useWholeTaskList(query: TaskQuery, maxPages = 10) {
+  const list = useTaskList(query);
+  const pages = list.data?.pages.length ?? 0;
+  useEffect(() => {
+    if (list.hasNextPage && !list.isFetchingNextPage && pages < maxPages) void list.fetchNextPage();
+  }, [list.hasNextPage, list.isFetchingNextPage, pages, maxPages, list]);
+  return list;
+}
+
+/**
+ * Move a task to another day, keeping its time of day (in its own zone). Sends the due date
+ * alone; if the task changed meanwhile (412) the move is applied to the fresh version once.
+ */
+export function useReschedule() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ task, date }: { task: Task; date: string }) => {
+      const move = (t: Task) => {
+        const time = t.all_day || !t.due_at ? '00:00' : isoToZoned(t.due_at, t.timezone).time;
+        return api.patchTask(t.id, t.version, { due_at: zonedToIso(date, time, t.timezone) });
+      };
+      try {
+        return await move(task);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 412)) throw err;
+        return move(await api.fetchTask(task.id));
+      }
+    },
+    onMutate: ({ task, date }) => {
+      const time = task.all_day || !task.due_at ? '00:00' : isoToZoned(task.due_at, task.timezone).time;
+      patchCachedTask(client, task.id, { due_at: zonedToIso(date, time, task.timezone) });
+    },
+    onSettled: (task) => {
+      if (task) applyTask(client, task);
       void invalidateLists(client);
     },
   });

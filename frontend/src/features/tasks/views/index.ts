@@ -1,0 +1,3 @@
+export { TodayPage } from './TodayPage';
+export { UpcomingPage } from './UpcomingPage';
+export { CalendarPage } from './CalendarPage';
