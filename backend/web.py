@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import mimetypes
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -82,6 +83,13 @@ def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
         assets = HashedAssets(directory=dist / "assets")
         app.mount("/assets", assets, name="assets")
 
+    built: dict[str, Any] = {}  # the page last read: its bytes, gzipped copy and policy
+
+    def page_for(page: bytes) -> dict[str, Any]:
+        if built.get("plain") != page:
+            built.update(plain=page, gzipped=gzip.compress(page, mtime=0), csp=page_csp(page))
+        return built
+
     @app.get("/{path:path}", include_in_schema=False, name=SPA_ROUTE)
     async def web_app(path: str, request: Request) -> Response:
         if request.url.path.startswith(_NOT_SPA):
@@ -92,8 +100,12 @@ def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
         # Read on every load (a new build is served at once); 2 KB from the page cache, sent
         # in one write rather than streamed through a thread like a FileResponse. Its policy
         # names its own inline scripts by hash, so no other inline script can run.
-        page = index.read_bytes()
-        headers = {**NO_CACHE, "Content-Security-Policy": page_csp(page)}
-        return Response(page, media_type="text/html", headers=headers)
+        # Compressed like the assets, once per build (the bytes are compared, not re-gzipped).
+        page = page_for(index.read_bytes())
+        headers = {**NO_CACHE, "Content-Security-Policy": page["csp"], "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(page["gzipped"], media_type="text/html", headers=headers)
+        return Response(page["plain"], media_type="text/html", headers=headers)
 
     return True

@@ -97,3 +97,12 @@ async def test_a_wrong_method_on_an_api_path_is_a_405_not_the_web_apps_404(setti
             assert response.headers["content-type"] == "application/problem+json"
         assert (await client.get("/api/v1/nothing-here")).status_code == 404
         assert (await client.get("/tasks/8d3c")).status_code == 200
+
+
+async def test_the_page_is_sent_gzipped_to_a_browser_that_takes_it(client, tmp_path):
+    plain = await client.get("/today", headers={"Accept-Encoding": "identity"})
+    zipped = await client.get("/today", headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in zipped.headers["vary"].lower()
+    assert "content-encoding" not in plain.headers
+    assert zipped.content == plain.content == (tmp_path / "index.html").read_bytes()
