@@ -73,6 +73,10 @@ class HashedAssets(StaticFiles):
         return StarletteResponse(body, media_type=asset.media_type, headers=headers)
 
 
+STATIC_CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+"""The policy of the web app's own top-level files (sw.js, the manifest, icons, robots.txt)."""
+
+
 def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
     """Serve `dist` if it was built; returns whether it was."""
     dist = dist.resolve()
@@ -95,8 +99,10 @@ def mount_web_app(app: FastAPI, dist: Path = DEFAULT_DIST) -> bool:
         if request.url.path.startswith(_NOT_SPA):
             raise StarletteHTTPException(404)
         candidate = (dist / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(dist):
-            return FileResponse(candidate)
+        if path and candidate != index and candidate.is_file() and candidate.is_relative_to(dist):
+            # The service worker runs under its own script's policy: it must fetch and import
+            # from this origin (the API's `default-src 'none'` would stop it installing).
+            return FileResponse(candidate, headers={"Content-Security-Policy": STATIC_CSP})
         # Read on every load (a new build is served at once); 2 KB from the page cache, sent
         # in one write rather than streamed through a thread like a FileResponse. Its policy
         # names its own inline scripts by hash, so no other inline script can run.

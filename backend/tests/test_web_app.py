@@ -106,3 +106,12 @@ async def test_the_page_is_sent_gzipped_to_a_browser_that_takes_it(client, tmp_p
     assert "accept-encoding" in zipped.headers["vary"].lower()
     assert "content-encoding" not in plain.headers
     assert zipped.content == plain.content == (tmp_path / "index.html").read_bytes()
+
+
+async def test_the_page_by_its_file_name_is_the_page_with_its_policy(client):
+    """The service worker precaches /index.html and serves it for every view: it must carry the
+    page's own policy (its inline scripts by hash), not a static file's."""
+    by_name = await client.get("/index.html")
+    by_view = await client.get("/today")
+    assert by_name.content == by_view.content
+    assert by_name.headers["content-security-policy"] == by_view.headers["content-security-policy"]
