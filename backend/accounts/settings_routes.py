@@ -11,11 +11,12 @@ from backend.accounts.schemas import AccountDelete, PasswordChange, SignedOut
 from backend.accounts.token_routes import SignedIn
 from backend.platform.auth import SESSION_COOKIE, revoke_sessions
 from backend.platform.deps import RedisDep, SessionDep
+from backend.platform.openapi import problems
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@router.post("/password", response_model=SignedOut)
+@router.post("/password", response_model=SignedOut, responses=problems(403, 429))
 async def change_password(
     data: PasswordChange,
     principal: SignedIn,
@@ -29,7 +30,7 @@ async def change_password(
     return SignedOut(sessions=signed_out, tokens=0)
 
 
-@router.delete("/sessions", response_model=SignedOut)
+@router.delete("/sessions", response_model=SignedOut, responses=problems(403))
 async def sign_out_everywhere(
     principal: SignedIn, session: SessionDep, redis: RedisDep, response: Response
 ) -> SignedOut:
@@ -40,7 +41,7 @@ async def sign_out_everywhere(
     return SignedOut(sessions=signed_out, tokens=revoked_tokens)
 
 
-@router.post("/me/delete", status_code=204)
+@router.post("/me/delete", status_code=204, responses=problems(403, 429))
 async def delete_account(
     data: AccountDelete,
     principal: SignedIn,

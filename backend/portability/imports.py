@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import User
 from backend.platform.errors import Problem
-from backend.portability.schemas import ExportDocument, ExportedTag, ExportedTask, ImportResult
+from backend.portability.schemas import (
+    MAX_IMPORT_TAGS,
+    MAX_IMPORT_TASKS,
+    ExportDocument,
+    ExportedTag,
+    ExportedTask,
+    ImportResult,
+)
 from backend.tags.models import Tag
 from backend.tags.service import resolve_tags
 from backend.tasks.models import Task
@@ -49,6 +56,9 @@ def parse_document(body: bytes) -> ExportDocument:
         raise Problem(400, f"The file is not valid JSON ({exc}): export it again") from None
     if not isinstance(raw, dict) or raw.get("format") != "taskflow.export":
         raise Problem(422, "This is not a TaskFlow export: its 'format' must be 'taskflow.export'")
+    for part, limit in (("tasks", MAX_IMPORT_TASKS), ("tags", MAX_IMPORT_TAGS)):
+        if isinstance(raw.get(part), list) and len(raw[part]) > limit:
+            raise Problem(413, f"The file has more than {limit:,} {part}: split it")
     try:
         return ExportDocument.model_validate(raw)
     except ValidationError as exc:

@@ -12,6 +12,7 @@ from backend.accounts.deps import CurrentUser
 from backend.platform.db import utcnow
 from backend.platform.deps import SessionDep
 from backend.platform.errors import Problem
+from backend.platform.openapi import problems
 from backend.platform.responses import json_response
 from backend.portability import export, feed, ical, imports, todoist
 from backend.portability.schemas import (
@@ -73,7 +74,12 @@ async def _file(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/import/json", response_model=ImportResult, openapi_extra=_JSON_BODY)
+@router.post(
+    "/import/json",
+    response_model=ImportResult,
+    openapi_extra=_JSON_BODY,
+    responses=problems(400, 413, 415, 422),
+)
 async def import_json(request: Request, user: CurrentUser, session: SessionDep) -> ImportResult:
     """Add the tasks and tags of a TaskFlow JSON export to this account (all or nothing);
     importing the same file again adds nothing twice."""
@@ -81,7 +87,12 @@ async def import_json(request: Request, user: CurrentUser, session: SessionDep) 
     return await imports.import_batch(session, user=user, batch=imports.document_batch(document))
 
 
-@router.post("/import/todoist", response_model=ImportResult, openapi_extra=_CSV_BODY)
+@router.post(
+    "/import/todoist",
+    response_model=ImportResult,
+    openapi_extra=_CSV_BODY,
+    responses=problems(400, 413, 415, 422),
+)
 async def import_todoist(request: Request, user: CurrentUser, session: SessionDep) -> ImportResult:
     """Add the tasks of a Todoist CSV export (a project's "Export as CSV") to this account."""
     batch = todoist.todoist_batch(await _file(request), user_timezone=user.timezone)

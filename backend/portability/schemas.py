@@ -81,8 +81,9 @@ class ExportDocument(BaseModel):
     version: Literal[1] = EXPORT_VERSION
     exported_at: AwareDatetime | None = None
     account: ExportedAccount = Field(default_factory=ExportedAccount)
-    tags: list[ExportedTag] = Field(default_factory=list, max_length=MAX_IMPORT_TAGS)
-    tasks: list[ExportedTask] = Field(default_factory=list, max_length=MAX_IMPORT_TASKS)
+    # No maximum here: an export holds everything, however much; an import checks its limits.
+    tags: list[ExportedTag] = Field(default_factory=list)
+    tasks: list[ExportedTask] = Field(default_factory=list)
     conversations: list[ExportedConversation] = Field(default_factory=list)
     """Chats with the assistant (`ExportedConversation`); an import leaves them out."""
 

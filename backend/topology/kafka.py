@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.platform.embedded.process import spawn
+from backend.platform.embedded.process import stop as stop_process
 from backend.topology.errors import TopologyError
 from backend.topology.ports import free_port
 from backend.topology.toolchain import Installed
@@ -164,20 +165,7 @@ class KafkaBroker:
                 await admin.close()
 
     def stop(self, *, timeout: float = 30.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, sig=signal.SIGTERM, timeout=timeout)
 
     def create_topics(self, topics: Iterable[Topic]) -> None:
         asyncio.run(create_topics(self.bootstrap, topics))

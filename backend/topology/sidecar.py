@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from backend.platform.embedded.process import spawn
+from backend.platform.embedded.process import stop as stop_process
 from backend.topology.errors import TopologyError
 from backend.topology.ports import free_port
 
@@ -120,11 +121,4 @@ class Sidecar:
         raise TopologyError(f"daprd for {self.app_id} not ready in {timeout:.0f} s; see {self.log}")
 
     def stop(self, timeout: float = GRACEFUL_SHUTDOWN_SECONDS + 5) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, sig=signal.SIGTERM, timeout=timeout)

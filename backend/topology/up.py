@@ -40,6 +40,7 @@ from backend.launcher import (
 )
 from backend.platform.embedded import DataDirectory
 from backend.platform.embedded.process import spawn
+from backend.platform.embedded.process import stop as stop_process
 from backend.platform.events.cloudevent import REMINDERS, TASK_EVENTS
 from backend.platform.settings import Settings
 from backend.topology import resources, toolchain
@@ -115,19 +116,7 @@ class Supervised:
 
     def stop(self, timeout: float) -> None:
         self.stopping = True
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def kill(self) -> None:
-        """SIGKILL (tests: a crash); the supervisor restarts it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+        stop_process(self.process, sig=signal.SIGTERM, timeout=timeout)
 
 
 @dataclass
